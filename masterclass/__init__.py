@@ -1,0 +1,62 @@
+"""masterclass: a lightweight CMS for master classes citoyennes."""
+
+import os
+
+from flask import Flask
+
+from . import config as config_module
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    app.config.from_object(config_module.Config)
+    app.config.from_prefixed_env("MASTERCLASS")
+    if test_config:
+        app.config.update(test_config)
+    config_module.finish(app.config, app.instance_path, production=not (app.debug or app.testing))
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from . import cli, errors, formatting, security
+
+    errors.init_app(app)
+    formatting.init_app(app)
+    security.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (every model registered before use)
+    from .db import configure_engine
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "fr")
+    from .accounts.services import load_user
+
+    login_manager.user_loader(load_user)
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .archive import bp as archive_bp
+    from .fiches import bp as fiches_bp
+    from .health import bp as health_bp
+
+    app.register_blueprint(archive_bp)
+    app.register_blueprint(fiches_bp)
+    app.register_blueprint(health_bp)

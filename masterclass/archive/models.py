@@ -1,0 +1,54 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models_base import utcnow
+
+
+class Theme(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    slug: Mapped[str] = mapped_column(String(90), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Theme {self.slug}>"
+
+
+class Seance(db.Model):
+    """A master class séance: a professional explains their job, participants ask."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(240), unique=True)
+    # Local wall-clock time of the séance (Europe/Paris): what the poster says.
+    starts_at: Mapped[datetime]
+    city: Mapped[str] = mapped_column(String(120))
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="SET NULL"))
+    speaker_name: Mapped[str] = mapped_column(String(160), default="")
+    speaker_role: Mapped[str] = mapped_column(String(200), default="")
+    concept: Mapped[str] = mapped_column(Text, default="")  # plain text, paragraphs
+    summary_html: Mapped[str] = mapped_column(Text, default="")  # sanitised on save
+    published: Mapped[bool] = mapped_column(default=False)
+    published_at: Mapped[datetime | None]
+    join_code: Mapped[str] = mapped_column(String(12), unique=True)
+    questions_open: Mapped[bool] = mapped_column(default=False)
+    # Bumped on every change a live list shows: the ETag of the live fragments.
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    theme: Mapped["Theme | None"] = relationship(lazy="joined")
+    fiches: Mapped[list["Fiche"]] = relationship(  # noqa: F821
+        back_populates="seance",
+        order_by="(Fiche.position, Fiche.id)",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    __table_args__ = (Index("ix_seance_published_starts_at", "published", "starts_at"),)
+
+    def __repr__(self) -> str:
+        return f"<Seance {self.slug}>"

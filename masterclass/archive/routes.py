@@ -1,0 +1,66 @@
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..htmx import is_htmx, render
+from ..models_base import local_now
+from . import bp, services
+
+
+@bp.get("/")
+def home():
+    sections = services.home_sections(local_now())
+    return render_template("archive/home.html", sections=sections)
+
+
+@bp.get("/seances")
+def seances():
+    filters = services.ArchiveFilters(
+        theme=request.args.get("theme", "").strip()[:90],
+        city=request.args.get("ville", "").strip()[:120],
+        year=services.parse_year(request.args.get("annee")),
+    )
+    page = services.archive_page(
+        filters,
+        services.parse_page(request.args.get("page")),
+        current_app.config["ARCHIVE_PAGE_SIZE"],
+    )
+    return render(
+        "archive/seances.html",
+        "archive/_results.html",
+        page=page,
+        filters=filters,
+        options=None if is_htmx() else services.filter_options(),
+    )
+
+
+@bp.get("/seances/<slug>")
+def seance(slug: str):
+    seance = services.get_published(slug) or abort(404)
+    return render_template(
+        "archive/seance.html",
+        seance=seance,
+        questions=services.public_questions(seance),
+    )
+
+
+@bp.get("/rejoindre")
+def join():
+    code = services.normalise_join_code(request.args.get("code", ""))
+    seance = services.get_by_join_code(code) if code else None
+    if seance is None:
+        message = (
+            _("Aucune séance ne porte le code « %(code)s ». Vérifiez le code affiché à l'écran.",
+              code=request.args.get("code", "").strip()[:20])
+            if code else _("Tapez le code affiché à l'écran.")
+        )
+        return render_template(
+            "errors/error.html",
+            code=404,
+            title=_("Code inconnu"),
+            message=message,
+            show_join_form=True,
+            join_error=message,
+            join_code_value=request.args.get("code", "")[:20],
+        ), 404
+    # The participant page comes with the live questions; until then, the séance page.
+    return redirect(url_for("archive.seance", slug=seance.slug), 303)

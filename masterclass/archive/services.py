@@ -1,0 +1,222 @@
+"""Queries behind the public pages: what a visitor may see of séances."""
+
+import math
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..questions.models import PUBLIC_STATUSES, Question
+from .models import Seance, Theme
+
+ARCHIVE_MAX_PAGE = 10_000
+
+
+def published():
+    return select(Seance).where(Seance.published.is_(True))
+
+
+def get_published(slug: str) -> Seance | None:
+    return db.session.scalar(published().where(Seance.slug == slug))
+
+
+def get_by_join_code(code: str) -> Seance | None:
+    return db.session.scalar(published().where(Seance.join_code == code))
+
+
+@dataclass
+class HomeSections:
+    live: list[Seance]
+    upcoming: list[Seance]
+    latest: list[Seance]
+
+
+def home_sections(now: datetime, limit: int = 6) -> HomeSections:
+    """Séances running now (questions open, or today), to come, and the latest archived."""
+    day_start = datetime.combine(now.date(), datetime.min.time())
+    day_end = day_start + timedelta(days=1)
+    live = db.session.scalars(
+        published()
+        .where(
+            (Seance.questions_open.is_(True))
+            | ((Seance.starts_at >= day_start) & (Seance.starts_at < day_end))
+        )
+        .order_by(Seance.starts_at)
+        .limit(limit)
+    ).all()
+    live_ids = [s.id for s in live]
+    upcoming = db.session.scalars(
+        published()
+        .where(Seance.starts_at >= day_end, Seance.id.not_in(live_ids))
+        .order_by(Seance.starts_at)
+        .limit(limit)
+    ).all()
+    latest = db.session.scalars(
+        published()
+        .where(Seance.starts_at < day_start, Seance.id.not_in(live_ids))
+        .order_by(Seance.starts_at.desc())
+        .limit(limit)
+    ).all()
+    return HomeSections(live=list(live), upcoming=list(upcoming), latest=list(latest))
+
+
+@dataclass
+class ArchiveFilters:
+    theme: str = ""
+    city: str = ""
+    year: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.theme or self.city or self.year)
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def parse_page(raw: str | None) -> int:
+    """A page number from the query string: anything odd becomes page 1."""
+    try:
+        value = int(raw or 1)
+    except ValueError:
+        return 1
+    return min(max(value, 1), ARCHIVE_MAX_PAGE)
+
+
+def parse_year(raw: str | None) -> int | None:
+    try:
+        year = int(raw or "")
+    except ValueError:
+        return None
+    return year if 1900 <= year <= 2200 else None
+
+
+def archive_page(filters: ArchiveFilters, page: int, per_page: int) -> Page:
+    """Published séances, newest first, filtered; the page is clamped to the last one."""
+    query = published()
+    if filters.theme:
+        query = query.join(Theme, Seance.theme_id == Theme.id).where(Theme.slug == filters.theme)
+    if filters.city:
+        query = query.where(Seance.city == filters.city)
+    if filters.year:
+        query = query.where(
+            Seance.starts_at >= datetime(filters.year, 1, 1),
+            Seance.starts_at < datetime(filters.year + 1, 1, 1),
+        )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, math.ceil(total / per_page))
+    page = min(page, pages)
+    items = db.session.scalars(
+        query.order_by(Seance.starts_at.desc(), Seance.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(items=list(items), page=page, pages=pages, total=total)
+
+
+@dataclass
+class FilterOptions:
+    themes: list[Theme]
+    cities: list[str]
+    years: list[int]
+
+
+def filter_options() -> FilterOptions:
+    """The choices offered by the archive filters: only values that have séances."""
+    themes = db.session.scalars(
+        select(Theme)
+        .where(Theme.id.in_(published().with_only_columns(Seance.theme_id).distinct()))
+        .order_by(Theme.name)
+    ).all()
+    cities = db.session.scalars(
+        published().with_only_columns(Seance.city).distinct().order_by(Seance.city)
+    ).all()
+    bounds = db.session.execute(
+        published().with_only_columns(func.min(Seance.starts_at), func.max(Seance.starts_at))
+    ).one()
+    years = []
+    if bounds[0] is not None:
+        first, last = _as_datetime(bounds[0]).year, _as_datetime(bounds[1]).year
+        years = list(range(last, first - 1, -1))
+    return FilterOptions(themes=list(themes), cities=list(cities), years=years)
+
+
+def _as_datetime(value) -> date:
+    return value if isinstance(value, date) else datetime.fromisoformat(str(value))
+
+
+def public_questions(seance: Seance) -> list[Question]:
+    """What the archive keeps of a séance: approved and answered questions."""
+    return list(
+        db.session.scalars(
+            select(Question)
+            .where(Question.seance_id == seance.id, Question.status.in_(PUBLIC_STATUSES))
+            .order_by(Question.votes_count.desc(), Question.submitted_at, Question.id)
+        )
+    )
+
+
+# Join codes avoid letters and digits people confuse (0/O, 1/I/L) when read off a screen.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 6
+
+
+def normalise_join_code(raw: str) -> str:
+    """What a person typed, as a join code: case and spaces or dashes do not matter."""
+    return "".join(ch for ch in raw.upper() if ch.isalnum())[:JOIN_CODE_LENGTH * 2]
+
+
+def new_join_code() -> str:
+    """A join code no séance uses yet."""
+    while True:
+        code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+        if db.session.scalar(select(Seance.id).where(Seance.join_code == code)) is None:
+            return code
+
+
+def slugify(text: str, max_length: int = 200) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "seance"
+
+
+def unique_slug(title: str, day: date, exclude_id: int | None = None) -> str:
+    """Slug made from the title and the date, with a suffix when another séance has it."""
+    base = f"{slugify(title, 180)}-{day.isoformat()}"
+    slug, n = base, 2
+    while True:
+        query = select(Seance.id).where(Seance.slug == slug)
+        if exclude_id is not None:
+            query = query.where(Seance.id != exclude_id)
+        if db.session.scalar(query) is None:
+            return slug
+        slug, n = f"{base}-{n}", n + 1
+
+
+def get_or_create_theme(name: str) -> Theme | None:
+    name = " ".join(name.split())
+    if not name:
+        return None
+    slug = slugify(name, 90)
+    theme = db.session.scalar(select(Theme).where(Theme.slug == slug))
+    if theme is None:
+        theme = Theme(name=name, slug=slug)
+        db.session.add(theme)
+    return theme

@@ -1,0 +1,71 @@
+"""Command line: flask --app masterclass <command>."""
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from .accounts.models import ROLES, User
+from .accounts.services import create_or_update_user, generate_password
+from .db import BackupError, backup_sqlite
+from .extensions import db
+
+DEMO_MODERATOR = "moderateur@example.org"
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_user)
+    app.cli.add_command(load_demo_command)
+    app.cli.add_command(demo_moderator)
+    app.cli.add_command(backup)
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Prompted for when not given.")
+def create_user(email: str, role: str, password: str) -> None:
+    """Create an account, or update its role and password."""
+    if "@" not in email or len(email) > 254:
+        raise click.BadParameter("adresse e-mail invalide", param_hint="EMAIL")
+    if len(password) < 8:
+        raise click.BadParameter("8 caractères au moins", param_hint="--password")
+    user, created = create_or_update_user(email, role, password)
+    click.echo(f"{'Created' if created else 'Updated'} {user.role} {user.email}")
+
+
+@click.command("load-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no séance at all.")
+def load_demo_command(if_empty: bool) -> None:
+    """Load the demo séance (16 May, Anzin); does nothing when it is already there."""
+    from .archive.models import Seance
+    from .demo import load_demo
+
+    if if_empty and db.session.scalar(select(Seance.id).limit(1)) is not None:
+        click.echo("The database already has séances: demo not loaded.")
+        return
+    click.echo("Demo séance loaded." if load_demo() else "Demo séance already there.")
+
+
+@click.command("demo-moderator")
+def demo_moderator() -> None:
+    """Ensure the demo moderator exists, with a freshly generated password (printed)."""
+    existing = db.session.scalar(select(User).where(User.email == DEMO_MODERATOR))
+    if existing is not None and existing.role == "admin":
+        click.echo(f"{DEMO_MODERATOR} is an admin account: left untouched.")
+        return
+    password = generate_password()
+    create_or_update_user(DEMO_MODERATOR, "moderator", password)
+    click.echo(f"Demo moderator: {DEMO_MODERATOR}  password: {password}")
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(dir_okay=False))
+def backup(dest: str) -> None:
+    """Consistent copy of the SQLite database while the site runs, then an integrity check."""
+    try:
+        pages = backup_sqlite(db.engine.url, dest)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    current_app.logger.info("Backup written to %s", dest)
+    click.echo(f"Backup written to {dest} ({pages} pages), integrity check: ok")

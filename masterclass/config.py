@@ -1,0 +1,66 @@
+"""Configuration in layers: these defaults, then MASTERCLASS_* variables, then test settings."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+class Config:
+    SQLALCHEMY_DATABASE_URI = None  # filled in from the instance folder when not set
+    SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 10}}
+    UPLOAD_DIR = None  # instance/fiches unless set
+    MAX_UPLOAD_MB = 20
+    PUBLIC_URL = None  # the request's own host unless set (behind a proxy: set it)
+
+    # A séance lasts three hours and more: a page left open must still submit.
+    # Twelve hours covers the longest day; the token stays bound to the session.
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+    WTF_CSRF_SSL_STRICT = True
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # None: Secure in production (gunicorn), not under `flask run --debug` or in tests.
+    # Serving plain http on purpose (a closed LAN)? MASTERCLASS_SESSION_COOKIE_SECURE=false
+    SESSION_COOKIE_SECURE = None
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    ARCHIVE_PAGE_SIZE = 12
+    SEND_FILE_MAX_AGE_DEFAULT = 3600
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Read the instance's secret key, generating it once (owner-readable only)."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def finish(config, instance_path: str, production: bool) -> None:
+    """Derive the settings that depend on others or on the instance folder."""
+    if config.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        db_path = Path(instance_path) / "masterclass.db"
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = instance_secret_key(instance_path)
+    if not config.get("UPLOAD_DIR"):
+        config["UPLOAD_DIR"] = str(Path(instance_path) / "fiches")
+    config["MAX_CONTENT_LENGTH"] = int(float(config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        config["SESSION_COOKIE_SECURE"] = production
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    if config.get("PUBLIC_URL"):
+        config["PUBLIC_URL"] = str(config["PUBLIC_URL"]).rstrip("/")

@@ -1,0 +1,111 @@
+"""SQLite done right: pragmas on every connection, IMMEDIATE write transactions, online backup.
+
+pysqlite's own transaction handling starts transactions late and always DEFERRED, so a
+read-modify-write can lose an update or fail with "database is locked" when it upgrades.
+We take BEGIN over (the SQLAlchemy recipe for pysqlite) and let services ask for
+``BEGIN IMMEDIATE`` through :func:`write_transaction`.
+"""
+
+import contextvars
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+BUSY_TIMEOUT_MS = 5000
+
+_immediate = contextvars.ContextVar("immediate_transaction", default=False)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def configure_engine(engine: Engine) -> None:
+    """Install the SQLite connection pragmas and the BEGIN handling on an engine."""
+    if not is_sqlite(engine):
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event below emit BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+@contextmanager
+def write_transaction():
+    """Run a block as one write transaction that takes the write lock up front.
+
+    Any read transaction the request already has is ended first (a deferred read that
+    later upgrades to a write is how SQLite loses updates or answers "locked").
+    Commits on success, rolls back on error.
+    """
+    session = db.session()  # the request's own Session behind the scoped proxy
+    if session.in_transaction():
+        session.commit()
+    token = _immediate.set(True)
+    try:
+        session.connection()  # begins now, as IMMEDIATE on SQLite
+    finally:
+        _immediate.reset(token)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+class BackupError(Exception):
+    pass
+
+
+def backup_sqlite(url, dest: str) -> int:
+    """Copy the live SQLite database to ``dest`` with the online backup API.
+
+    Returns the number of pages copied; raises BackupError when the database is not
+    SQLite or the copy fails its integrity check.
+    """
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise BackupError(
+            "La sauvegarde en ligne ne concerne que SQLite : "
+            f"la base configurée est « {url.get_backend_name()} ». "
+            "Utilisez l'outil de sauvegarde de ce serveur (pg_dump pour PostgreSQL)."
+        )
+    dest_path = Path(dest)
+    if dest_path.is_dir():
+        raise BackupError(f"{dest} est un dossier : donnez le chemin du fichier de copie.")
+    dest_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = dest_path.with_name(dest_path.name + ".partial")
+    tmp_path.unlink(missing_ok=True)
+    source = sqlite3.connect(url.database, timeout=BUSY_TIMEOUT_MS / 1000)
+    target = sqlite3.connect(tmp_path)
+    try:
+        # Small steps let writers go on between them; the backup restarts if they write.
+        source.backup(target, pages=256, sleep=0.005)
+        target.execute("PRAGMA journal_mode = DELETE")
+        pages = target.execute("PRAGMA page_count").fetchone()[0]
+        result = target.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        target.close()
+        source.close()
+    if result != "ok":
+        tmp_path.unlink(missing_ok=True)
+        raise BackupError(f"La copie ne passe pas le contrôle d'intégrité : {result}")
+    tmp_path.replace(dest_path)
+    return pages

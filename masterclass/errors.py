@@ -1,0 +1,62 @@
+"""French error pages (HTML, or the fragment alone for htmx)."""
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
+
+MESSAGES = {
+    400: (_l("Requête invalide"),
+          _l("La demande n'a pas pu être comprise. Rechargez la page et réessayez.")),
+    403: (_l("Accès refusé"), _l("Votre compte n'a pas le droit d'ouvrir cette page.")),
+    404: (_l("Page introuvable"),
+          _l("Cette page n'existe pas, ou plus. Vérifiez l'adresse ou repartez de l'accueil.")),
+    405: (_l("Méthode non autorisée"), _l("Cette adresse ne s'utilise pas ainsi.")),
+    413: (_l("Fichier trop volumineux"), _l("Le fichier envoyé dépasse la taille autorisée.")),
+    429: (_l("Trop de demandes"),
+          _l("Vous êtes allé un peu vite. Patientez une minute puis réessayez.")),
+    500: (_l("Erreur du serveur"),
+          _l("Un problème est survenu de notre côté. Il a été signalé ; réessayez dans un instant.")),
+    503: (_l("Service momentanément indisponible"),
+          _l("Le site est très sollicité. Réessayez dans quelques secondes.")),
+}
+
+
+FALLBACK_500 = (
+    '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur du serveur</title>'
+    "</head><body><h1>Erreur du serveur</h1><p>Un problème est survenu de notre côté. "
+    'Réessayez dans un instant.</p><p><a href="/">Retour à l’accueil</a></p></body></html>'
+)
+
+
+def render_error(code: int, message: str | None = None, **context):
+    title, default = MESSAGES.get(code, (_l("Erreur"), _l("Une erreur est survenue.")))
+    template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
+    return render_template(template, code=code, title=title, message=message or default, **context), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        message = getattr(error, "french_message", None)
+        response = render_error(error.code, message)
+        if error.code == 503:
+            return (*response, {"Retry-After": "2"})
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def _server_error(error):
+        # Flask has already logged the exception with its traceback.
+        try:
+            return render_error(500)
+        except Exception:  # the layout itself failed (database down...): plain words
+            app.logger.exception("Error page failed to render")
+            return FALLBACK_500, 500, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def abort_fr(code: int, message: str):
+    """Abort with a French message of our own on the error page."""
+    error = default_exceptions[code]()
+    error.french_message = message
+    raise error

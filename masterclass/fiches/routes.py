@@ -1,0 +1,24 @@
+from flask import abort, current_app, send_file
+from flask_babel import gettext as _
+
+from ..errors import abort_fr
+from . import bp, services
+
+
+@bp.get("/fiches/<int:fiche_id>/telecharger")
+def download(fiche_id: int):
+    fiche = services.get_public(fiche_id) or abort(404)
+    path = services.stored_path(fiche)
+    if not path.is_file():
+        current_app.logger.error("Fiche %s: file %s is missing on disk", fiche.id, path)
+        abort_fr(404, _("Le fichier de cette fiche est momentanément indisponible. "
+                        "L'équipe du site a été prévenue."))
+    response = send_file(
+        path,
+        mimetype=fiche.mime_type,
+        as_attachment=True,
+        download_name=fiche.original_name,
+        max_age=0,
+    )
+    services.record_download(fiche.id)
+    return response

@@ -1,0 +1,21 @@
+"""Every model, imported in one place so relationships resolve and migrations see them all."""
+
+from .accounts.models import User
+from .archive.models import Seance, Theme
+from .favourites.models import Favourite
+from .fiches.models import Fiche
+from .moderation.models import AuditEntry
+from .participants import Participant
+from .questions.models import Question, Vote
+
+__all__ = [
+    "AuditEntry",
+    "Favourite",
+    "Fiche",
+    "Participant",
+    "Question",
+    "Seance",
+    "Theme",
+    "User",
+    "Vote",
+]

@@ -1,0 +1,61 @@
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models_base import utcnow
+
+STATUSES = ("pending", "approved", "rejected", "answered")
+PUBLIC_STATUSES = ("approved", "answered")
+
+
+class Question(db.Model):
+    """A question asked during a séance, moderated before the room sees it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seance_id: Mapped[int] = mapped_column(ForeignKey("seance.id", ondelete="CASCADE"))
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL"), index=True
+    )
+    author: Mapped[str] = mapped_column(String(80), default="")
+    body: Mapped[str] = mapped_column(String(500))
+    # The text as the participant typed it, kept when a moderator fixes a typo.
+    original_body: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    pinned: Mapped[bool] = mapped_column(default=False)
+    votes_count: Mapped[int] = mapped_column(default=0)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_changed_at: Mapped[datetime | None]
+
+    seance: Mapped["Seance"] = relationship()  # noqa: F821
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'rejected', 'answered')", name="status"
+        ),
+        Index("ix_question_seance_status", "seance_id", "status"),
+        # One pinned question per séance, enforced by the database itself.
+        Index(
+            "uq_question_one_pinned_per_seance",
+            "seance_id",
+            unique=True,
+            sqlite_where=text("pinned = 1"),
+            postgresql_where=text("pinned"),
+        ),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Question {self.id} {self.status}>"
+
+
+class Vote(db.Model):
+    """One participant's vote for one question (toggled)."""
+
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("question.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

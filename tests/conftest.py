@@ -1,0 +1,137 @@
+"""Fixtures: an app on a fresh, migrated SQLite database per test; client, runner, factories."""
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+
+from masterclass import create_app
+from masterclass.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_SECRET = "test-secret-key-not-for-production"
+
+
+def _config(db_path: Path, tmp: Path, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "UPLOAD_DIR": str(tmp / "fiches"),
+        "RATELIMIT_ENABLED": False,
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory) -> Path:
+    """A database made by the real migrations once; each test gets a copy of it."""
+    tmp = tmp_path_factory.mktemp("template")
+    path = tmp / "template.db"
+    app = create_app(_config(path, tmp))
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def make_app(migrated_db, tmp_path):
+    """Build an app on a fresh copy of the migrated database; extra settings as keywords."""
+
+    def _make(**extra):
+        path = tmp_path / "masterclass.db"
+        if not path.exists():
+            shutil.copy(migrated_db, path)
+        return create_app(_config(path, tmp_path, **extra))
+
+    return _make
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo séance of the seed page, loaded by the real command's service."""
+    from masterclass.demo import DEMO_SLUG, load_demo
+    from masterclass.models import Seance
+
+    load_demo()
+    return db.session.scalar(db.select(Seance).where(Seance.slug == DEMO_SLUG))
+
+
+@pytest.fixture
+def make_seance(app):
+    """Factory: a séance (published by default) with a unique slug and join code."""
+    from masterclass.archive.services import get_or_create_theme, new_join_code, unique_slug
+    from masterclass.models import Seance
+
+    def _make(title="Séance Emploi", starts_at=datetime(2025, 3, 12, 18, 0), city="Valenciennes",
+              theme="Emploi", published=True, **fields):
+        seance = Seance(
+            title=title,
+            slug=unique_slug(title, starts_at.date()),
+            starts_at=starts_at,
+            city=city,
+            venue=fields.pop("venue", "Maison de quartier"),
+            theme=get_or_create_theme(theme),
+            published=published,
+            join_code=new_join_code(),
+            **fields,
+        )
+        db.session.add(seance)
+        db.session.commit()
+        return seance
+
+    return _make
+
+
+@pytest.fixture
+def make_question(app):
+    from masterclass.models import Question
+
+    def _make(seance, body="Comment aider une entreprise à recruter ?", status="approved", **fields):
+        question = Question(seance=seance, body=body, status=status, **fields)
+        db.session.add(question)
+        db.session.commit()
+        return question
+
+    return _make
+
+
+@pytest.fixture
+def make_fiche(app):
+    """Factory: a fiche whose content is really stored in the upload folder."""
+    from masterclass.fiches.services import stored_file
+    from masterclass.models import Fiche
+
+    def _make(seance, data=b"%PDF-1.4\n%test\n", original_name="fiche.pdf",
+              mime_type="application/pdf", title="Fiche de capitalisation", **fields):
+        with stored_file(data) as (stored_name, checksum):
+            fiche = Fiche(seance=seance, title=title, original_name=original_name,
+                          stored_name=stored_name, mime_type=mime_type, size=len(data),
+                          checksum=checksum, **fields)
+            db.session.add(fiche)
+            db.session.commit()
+        return fiche
+
+    return _make

@@ -1,0 +1,5 @@
+"""Production entry point: ``gunicorn wsgi:app`` (see README)."""
+
+from masterclass import create_app
+
+app = create_app()
