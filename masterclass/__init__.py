@@ -35,8 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from . import db as _sqlite_setup  # noqa: F401  (connection listeners)
     from . import models  # noqa: F401  (every model registered before use)
-    from .db import configure_engine
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -48,8 +48,6 @@ def _init_extensions(app: Flask) -> None:
     from .accounts.services import load_user
 
     login_manager.user_loader(load_user)
-    with app.app_context():
-        configure_engine(db.engine)
 
 
 def _register_blueprints(app: Flask) -> None:

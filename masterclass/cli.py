@@ -3,6 +3,7 @@
 import click
 from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from .accounts.models import ROLES, User
 from .accounts.services import create_or_update_user, generate_password
@@ -64,7 +65,7 @@ def demo_moderator() -> None:
 def backup(dest: str) -> None:
     """Consistent copy of the SQLite database while the site runs, then an integrity check."""
     try:
-        pages = backup_sqlite(db.engine.url, dest)
+        pages = backup_sqlite(make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]), dest)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     current_app.logger.info("Backup written to %s", dest)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 
 from .extensions import db
 
@@ -21,29 +21,23 @@ BUSY_TIMEOUT_MS = 5000
 _immediate = contextvars.ContextVar("immediate_transaction", default=False)
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
-def configure_engine(engine: Engine) -> None:
-    """Install the SQLite connection pragmas and the BEGIN handling on an engine."""
-    if not is_sqlite(engine):
+@event.listens_for(Engine, "connect")
+def _on_connect(dbapi_connection, _record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
         return
+    # Let the "begin" listener below emit BEGIN itself (pysqlite would defer it).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")  # in-memory databases answer "memory"
+    cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL, much faster
+    cursor.close()
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        # Let SQLAlchemy's "begin" event below emit BEGIN itself.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if engine.url.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):
+@event.listens_for(Engine, "begin")
+def _on_begin(connection):
+    if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
 
 
@@ -75,7 +69,7 @@ class BackupError(Exception):
     pass
 
 
-def backup_sqlite(url, dest: str) -> int:
+def backup_sqlite(url: URL, dest: str) -> int:
     """Copy the live SQLite database to ``dest`` with the online backup API.
 
     Returns the number of pages copied; raises BackupError when the database is not

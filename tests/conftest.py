@@ -5,6 +5,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from masterclass import create_app
@@ -23,6 +24,14 @@ def _config(db_path: Path, tmp: Path, **extra) -> dict:
         "RATELIMIT_ENABLED": False,
         **extra,
     }
+
+
+class BufferedClient(FlaskClient):
+    """Reads every response whole, so file responses are closed as a browser would."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +54,9 @@ def make_app(migrated_db, tmp_path):
         path = tmp_path / "masterclass.db"
         if not path.exists():
             shutil.copy(migrated_db, path)
-        return create_app(_config(path, tmp_path, **extra))
+        app = create_app(_config(path, tmp_path, **extra))
+        app.test_client_class = BufferedClient
+        return app
 
     return _make
 

@@ -1,0 +1,47 @@
+"""Security by default: headers, cookies, no third-party request, vendored htmx."""
+
+import re
+
+from .helpers import soup
+
+PAGES = ["/", "/seances", "/seances/seance-developpement-economique-2019-05-16", "/nulle-part"]
+
+
+def test_security_headers_on_every_page(client, demo):
+    for url in PAGES:
+        headers = client.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_session_cookie_is_httponly_and_lax(client, demo):
+    cookie = client.get("/").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_session_cookie_is_secure_in_production(make_app):
+    app = make_app(TESTING=False)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    app = make_app(TESTING=False, SESSION_COOKIE_SECURE=False)
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_pages_load_nothing_from_another_host_and_no_inline_script(client, demo):
+    for url in PAGES:
+        page = soup(client.get(url))
+        for tag in page.find_all(["script", "link", "img", "iframe"]):
+            ref = tag.get("src") or tag.get("href") or ""
+            assert not re.match(r"^(https?:)?//", ref), f"{url}: {tag}"
+        for script in page.find_all("script"):
+            assert script.get("src") and not script.string, f"{url}: inline script {script}"
+        assert not page.find(attrs={"style": True}), f"{url}: inline style"
+
+
+def test_htmx_is_vendored_with_its_version_and_csrf_header_is_on_body(client, demo):
+    page = soup(client.get("/"))
+    assert page.find("script", src="/static/js/htmx-2.0.11.min.js")
+    assert client.get("/static/js/htmx-2.0.11.min.js").status_code == 200
+    assert '"X-CSRFToken"' in page.body["hx-headers"]
