@@ -1,0 +1,74 @@
+"""Real-browser journeys: the app served on loopback, headless system Chromium, a phone viewport."""
+
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from masterclass.demo import load_demo
+
+from ..tools import AXE, CHROMIUM, require, require_chromium
+
+PHONE = {"width": 360, "height": 740}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    require_chromium()
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": PHONE, "is_mobile": True, "has_touch": True,
+            "locale": "fr-FR", "accept_downloads": True}
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a free loopback port, in a thread, for the length of one test."""
+    load_demo()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def console_errors(page):
+    """Errors the browser reports (a CSP violation, a failed script): a page should have none."""
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
+
+
+@pytest.fixture
+def axe_check(browser):
+    """Run axe-core on a URL; returns its serious and critical violations."""
+    require(AXE.exists(), "axe-core (npm)")
+    # axe is injected as a script: this context alone bypasses our CSP to allow it.
+    context = browser.new_context(bypass_csp=True, viewport=PHONE, locale="fr-FR")
+
+    def _check(url):
+        page = context.new_page()
+        page.goto(url)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        page.close()
+        return [
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    yield _check
+    context.close()
