@@ -51,10 +51,12 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .accounts import admin_bp
+    from .accounts import bp as accounts_bp
     from .archive import bp as archive_bp
     from .fiches import bp as fiches_bp
     from .health import bp as health_bp
+    from .moderation import bp as moderation_bp
 
-    app.register_blueprint(archive_bp)
-    app.register_blueprint(fiches_bp)
-    app.register_blueprint(health_bp)
+    for blueprint in (archive_bp, fiches_bp, health_bp, accounts_bp, admin_bp, moderation_bp):
+        app.register_blueprint(blueprint)

@@ -39,6 +39,8 @@ def init_app(app: Flask) -> None:
     def _http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
+        if error.response is not None:  # a response made on purpose (rate-limit breach...)
+            return error.response
         message = getattr(error, "french_message", None)
         response = render_error(error.code, message)
         if error.code == 503:

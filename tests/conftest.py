@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from masterclass import create_app
+from masterclass.db import write_transaction
 from masterclass.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,11 +28,16 @@ def _config(db_path: Path, tmp: Path, **extra) -> dict:
 
 
 class BufferedClient(FlaskClient):
-    """Reads every response whole, so file responses are closed as a browser would."""
+    """A request as from outside: its own app context (own g, own database session), even
+    while the test holds one; responses read whole, so files are closed as a browser would.
+
+    The test's own session keeps its snapshot: call db.session.rollback() before reading
+    what requests wrote."""
 
     def open(self, *args, **kwargs):
         kwargs.setdefault("buffered", True)
-        return super().open(*args, **kwargs)
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -98,19 +104,19 @@ def make_seance(app):
 
     def _make(title="Séance Emploi", starts_at=datetime(2025, 3, 12, 18, 0), city="Valenciennes",
               theme="Emploi", published=True, **fields):
-        seance = Seance(
-            title=title,
-            slug=unique_slug(title, starts_at.date()),
-            starts_at=starts_at,
-            city=city,
-            venue=fields.pop("venue", "Maison de quartier"),
-            theme=get_or_create_theme(theme),
-            published=published,
-            join_code=new_join_code(),
-            **fields,
-        )
-        db.session.add(seance)
-        db.session.commit()
+        with write_transaction() as session:
+            seance = Seance(
+                title=title,
+                slug=unique_slug(title, starts_at.date()),
+                starts_at=starts_at,
+                city=city,
+                venue=fields.pop("venue", "Maison de quartier"),
+                theme=get_or_create_theme(theme),
+                published=published,
+                join_code=new_join_code(),
+                **fields,
+            )
+            session.add(seance)
         return seance
 
     return _make
@@ -121,9 +127,9 @@ def make_question(app):
     from masterclass.models import Question
 
     def _make(seance, body="Comment aider une entreprise à recruter ?", status="approved", **fields):
-        question = Question(seance=seance, body=body, status=status, **fields)
-        db.session.add(question)
-        db.session.commit()
+        with write_transaction() as session:
+            question = Question(seance=seance, body=body, status=status, **fields)
+            session.add(question)
         return question
 
     return _make
@@ -137,12 +143,50 @@ def make_fiche(app):
 
     def _make(seance, data=b"%PDF-1.4\n%test\n", original_name="fiche.pdf",
               mime_type="application/pdf", title="Fiche de capitalisation", **fields):
-        with stored_file(data) as (stored_name, checksum):
+        with stored_file(data) as (stored_name, checksum), write_transaction() as session:
             fiche = Fiche(seance=seance, title=title, original_name=original_name,
                           stored_name=stored_name, mime_type=mime_type, size=len(data),
                           checksum=checksum, **fields)
-            db.session.add(fiche)
-            db.session.commit()
+            session.add(fiche)
         return fiche
 
     return _make
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: an account; returns (user, password)."""
+    from masterclass.accounts.services import create_or_update_user
+
+    def _make(email="moderatrice@example.org", role="moderator", password="mot de passe sûr"):
+        user, _ = create_or_update_user(email, role, password)
+        return user, password
+
+    return _make
+
+
+class Auth:
+    """Log a test client in and out through the real forms (CSRF included)."""
+
+    def __init__(self, client, make_user):
+        self.client, self.make_user = client, make_user
+
+    def login(self, role="moderator", email=None):
+        from .helpers import csrf_token
+
+        email = email or f"{role}@example.org"
+        _user, password = self.make_user(email=email, role=role)
+        response = self.client.post("/connexion", data={
+            "email": email, "password": password, "csrf_token": csrf_token(self.client, "/connexion")})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    def logout(self):
+        from .helpers import csrf_token
+
+        return self.client.post("/deconnexion", data={"csrf_token": csrf_token(self.client)})
+
+
+@pytest.fixture
+def auth(client, make_user):
+    return Auth(client, make_user)

@@ -10,3 +10,11 @@ def soup(response) -> BeautifulSoup:
 def text_of(response) -> str:
     """The words a visitor reads on the page, whitespace collapsed."""
     return " ".join(soup(response).get_text(" ").split())
+
+
+def csrf_token(client, url: str = "/") -> str:
+    """The CSRF token a page gives this client (the one htmx sends from <body>)."""
+    import json
+
+    page = soup(client.get(url))
+    return json.loads(page.body["hx-headers"])["X-CSRFToken"]

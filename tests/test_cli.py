@@ -20,7 +20,7 @@ def test_create_user_then_update_it(runner, app):
     result = runner.invoke(args=["create-user", "anne@example.org", "--role", "admin",
                                  "--password", "autre mot de passe"])
     assert result.exit_code == 0 and "Updated" in result.output
-    db.session.expire_all()
+    db.session.rollback()
     user = db.session.scalar(select(User).where(User.email == "anne@example.org"))
     assert user.role == "admin" and user.check_password("autre mot de passe")
     assert db.session.scalar(select(func.count(User.id))) == 1

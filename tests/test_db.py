@@ -36,7 +36,7 @@ def test_write_transaction_rolls_back_on_error(app, demo):
         with write_transaction() as session:
             session.get(Seance, demo.id).city = "Ailleurs"
             raise RuntimeError
-    db.session.expire_all()
+    db.session.rollback()
     assert db.session.get(Seance, demo.id).city == "Anzin"
 
 

@@ -33,7 +33,7 @@ def test_each_download_is_counted(client, demo):
     fiche_id = demo.fiches[0].id
     for _ in range(3):
         client.get(f"/fiches/{fiche_id}/telecharger")
-    db.session.expire_all()
+    db.session.rollback()
     assert db.session.get(Fiche, fiche_id).download_count == 3
 
 
@@ -55,7 +55,7 @@ def test_concurrent_downloads_are_all_counted(app, demo):
     for thread in threads:
         thread.join()
     assert errors == []
-    db.session.expire_all()
+    db.session.rollback()
     assert db.session.get(Fiche, fiche_id).download_count == 120
 
 
@@ -67,7 +67,7 @@ def test_missing_file_is_a_404_with_a_message_and_is_logged(client, app, demo, c
     assert response.status_code == 404
     assert "Le fichier de cette fiche est momentanément indisponible" in text_of(response)
     assert any(fiche.stored_name in record.getMessage() for record in caplog.records)
-    db.session.expire_all()
+    db.session.rollback()
     assert db.session.get(Fiche, fiche.id).download_count == 0
 
 

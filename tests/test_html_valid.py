@@ -3,6 +3,7 @@
 import json
 import subprocess
 
+from .helpers import csrf_token
 from .tools import VNU, require_vnu
 
 PAGES = {
@@ -15,13 +16,36 @@ PAGES = {
 }
 
 
+MODERATION_PAGES = {
+    "login": "/connexion",
+    "dashboard": "/moderation/",
+    "new-seance": "/moderation/seances/nouvelle",
+    "edit-seance": "/moderation/seances/seance-developpement-economique-2019-05-16/modifier",
+    "preview": "/moderation/seances/seance-developpement-economique-2019-05-16/apercu",
+    "users": "/admin/utilisateurs",
+}
+
+
 def test_public_pages_are_valid_html(client, demo, tmp_path):
+    check_pages(client, PAGES, tmp_path)
+
+
+def test_moderation_pages_are_valid_html(client, demo, auth, tmp_path):
+    auth.login(role="admin")
+    check_pages(client, MODERATION_PAGES, tmp_path)
+    # The form as it comes back with errors beside its fields.
+    response = client.post("/moderation/seances/nouvelle", data={
+        "title": "", "date": "2026-02-30", "csrf_token": csrf_token(client)})
+    check_pages(client, {}, tmp_path, extra={"form-errors": response.data})
+
+
+def check_pages(client, pages, tmp_path, extra=None):
     java = require_vnu()
     files = []
-    for name, url in PAGES.items():
-        response = client.get(url)
+    bodies = {name: client.get(url).data for name, url in pages.items()} | (extra or {})
+    for name, body in bodies.items():
         path = tmp_path / f"{name}.html"
-        path.write_bytes(response.data)
+        path.write_bytes(body)
         files.append(str(path))
     result = subprocess.run(
         [java, "-jar", str(VNU), "--errors-only", "--format", "json", *files],

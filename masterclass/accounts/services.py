@@ -3,9 +3,11 @@
 import secrets
 
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import write_transaction
 from ..extensions import db
+from ..models_base import utcnow
 from .models import ROLES, User
 
 
@@ -41,3 +43,44 @@ def load_user(user_id: str) -> User | None:
     except (TypeError, ValueError):
         return None
     return user if user is not None and user.active else None
+
+
+# Checked when the e-mail is unknown, so a wrong address costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account with this e-mail and password, or None (no hint which was wrong)."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+def record_login(user: User) -> None:
+    with write_transaction() as session:
+        session.get(User, user.id).last_login_at = utcnow()
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.active.desc(), User.email)))
+
+
+def set_active(user_id: int, active: bool) -> User | None:
+    with write_transaction() as session:
+        user = session.get(User, user_id)
+        if user is not None:
+            user.active = active
+    return user
+
+
+def reset_password(user_id: int) -> tuple[User | None, str]:
+    password = generate_password()
+    with write_transaction() as session:
+        user = session.get(User, user_id)
+        if user is not None:
+            user.set_password(password)
+    return user, password

@@ -210,6 +210,10 @@ def unique_slug(title: str, day: date, exclude_id: int | None = None) -> str:
         slug, n = f"{base}-{n}", n + 1
 
 
+def all_themes() -> list[Theme]:
+    return list(db.session.scalars(select(Theme).order_by(Theme.name)))
+
+
 def get_or_create_theme(name: str) -> Theme | None:
     name = " ".join(name.split())
     if not name:

@@ -1,1 +1,10 @@
-"""moderation"""
+"""Moderation: séances authored and run by moderators and admins."""
+
+from flask import Blueprint
+
+from ..accounts.permissions import require_roles
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+require_roles(bp, "admin", "moderator")
+
+from . import routes  # noqa: E402, F401

@@ -19,4 +19,5 @@ class AuditEntry(db.Model):
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    seance: Mapped["Seance | None"] = relationship()  # noqa: F821
     user: Mapped["User | None"] = relationship()  # noqa: F821

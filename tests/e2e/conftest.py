@@ -58,8 +58,14 @@ def axe_check(browser):
     # axe is injected as a script: this context alone bypasses our CSP to allow it.
     context = browser.new_context(bypass_csp=True, viewport=PHONE, locale="fr-FR")
 
-    def _check(url):
+    def _check(url, login=None):
         page = context.new_page()
+        if login:
+            page.goto(url.split("/", 3)[0] + "//" + url.split("/", 3)[2] + "/connexion")
+            page.get_by_label("Adresse e-mail").fill(login[0])
+            page.get_by_label("Mot de passe").fill(login[1])
+            page.get_by_role("button", name="Se connecter").click()
+            page.wait_for_url("**/moderation/")
         page.goto(url)
         page.add_script_tag(path=str(AXE))
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")

@@ -1,0 +1,60 @@
+from flask import flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import limiter
+from . import bp, services
+from .forms import LoginForm
+from .permissions import safe_next
+
+
+def _login_email() -> str:
+    return "login:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _login_address() -> str:
+    return "login-address:" + (request.remote_addr or "unknown")
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
+def _too_many_attempts(_limit):
+    form = LoginForm()
+    message = _("Trop de tentatives de connexion. Patientez une minute avant de réessayer.")
+    return make_response(render_template("accounts/login.html", form=form, error=message), 429)
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit("5 per minute", key_func=_login_email, methods=["POST"], deduct_when=_failed,
+               on_breach=_too_many_attempts)
+@limiter.limit("30 per minute", key_func=_login_address, methods=["POST"], deduct_when=_failed,
+               on_breach=_too_many_attempts)
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next"))
+        if current_user.is_authenticated and form.next.data:
+            return redirect(form.next.data)
+    error = None
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            session.clear()
+            login_user(user)
+            services.record_login(user)
+            flash(_("Vous êtes connecté."), "success")
+            return redirect(safe_next(form.next.data) or url_for("moderation.dashboard"))
+        error = _("Adresse e-mail ou mot de passe incorrect.")
+    status = 401 if error else (400 if form.errors else 200)
+    return render_template("accounts/login.html", form=form, error=error), status
+
+
+@bp.post("/deconnexion")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("Vous êtes déconnecté."), "success")
+    return redirect(url_for("archive.home"))

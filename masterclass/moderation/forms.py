@@ -1,0 +1,33 @@
+from datetime import time
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+DEFAULT_TIME = time(18, 0)
+
+
+def _max(n: int):
+    return Length(max=n, message=_l("%(max)d caractères au plus.", max=n))
+
+
+class SeanceForm(FlaskForm):
+    title = StringField(_l("Titre"), validators=[
+        DataRequired(_l("Donnez un titre à la séance.")), _max(200)])
+    date = DateField(_l("Date"), format="%Y-%m-%d", validators=[
+        DataRequired(_l("Indiquez une date valide, au format AAAA-MM-JJ (par exemple 2026-05-16)."))])
+    # Left out (a script) or empty: 18:00, the usual hour of a séance.
+    time = TimeField(_l("Heure"), format="%H:%M", validators=[Optional()], default=DEFAULT_TIME)
+    city = StringField(_l("Ville"), validators=[DataRequired(_l("Indiquez la ville.")), _max(120)])
+    venue = StringField(_l("Lieu"), validators=[Optional(), _max(200)])
+    theme = StringField(_l("Thème"), validators=[Optional(), _max(80)])
+    speaker = StringField(_l("Intervenant (nom)"), validators=[Optional(), _max(160)])
+    speaker_role = StringField(_l("Fonction de l'intervenant"), validators=[Optional(), _max(200)])
+    concept = TextAreaField(_l("Le concept / introduction"), validators=[Optional(), _max(5000)])
+    summary = TextAreaField(_l("Compte rendu"), validators=[Optional(), _max(50000)])
+    published = BooleanField(_l("Publier la séance (visible par tous)"))
+
+    def validate_date(self, field):
+        if field.data and not 2000 <= field.data.year <= 2100:
+            raise ValidationError(_l("Indiquez une année entre 2000 et 2100."))

@@ -1,0 +1,188 @@
+"""State changes and queries behind the moderation pages (testable without a request)."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from markupsafe import escape
+from sqlalchemy import case, func, select
+
+from ..archive.models import Seance
+from ..archive.services import get_or_create_theme, new_join_code, slugify, unique_slug
+from ..db import write_transaction
+from ..extensions import db
+from ..fiches.models import Fiche
+from ..models_base import utcnow
+from ..questions.models import Question
+from ..sanitize import clean_html
+from .forms import DEFAULT_TIME
+from .models import AuditEntry
+
+# What a moderator edits, field by field: form field name -> Seance attribute.
+EDITABLE = {
+    "title": "title",
+    "city": "city",
+    "venue": "venue",
+    "speaker": "speaker_name",
+    "speaker_role": "speaker_role",
+    "concept": "concept",
+}
+
+
+def get_seance(slug: str) -> Seance | None:
+    """Any séance, published or not (moderators see drafts)."""
+    return db.session.scalar(select(Seance).where(Seance.slug == slug))
+
+
+def summary_to_html(text: str) -> str:
+    """Rich text as typed: simple HTML is kept (sanitised); plain text becomes paragraphs."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    if not re.search(r"<[a-zA-Z/]", text):
+        paragraphs = re.split(r"\n\s*\n", text)
+        text = "".join(
+            "<p>" + "<br>".join(str(escape(line.strip())) for line in p.splitlines()) + "</p>"
+            for p in paragraphs
+            if p.strip()
+        )
+    return clean_html(text)
+
+
+def duplicate_exists(title: str, day: date, exclude_id: int | None = None) -> bool:
+    """Another séance with the same title (as its slug reads) on the same date?"""
+    start = datetime.combine(day, time.min)
+    query = select(Seance.title).where(Seance.starts_at >= start,
+                                       Seance.starts_at < start + timedelta(days=1))
+    if exclude_id is not None:
+        query = query.where(Seance.id != exclude_id)
+    wanted = slugify(title, 180)
+    return any(slugify(other, 180) == wanted for other in db.session.scalars(query))
+
+
+def _apply(seance: Seance, data: dict) -> list[str]:
+    """Copy the form's values onto the séance; returns the names of what changed."""
+    changed = []
+    for name, attr in EDITABLE.items():
+        value = (data.get(name) or "").strip()
+        if getattr(seance, attr) != value:
+            setattr(seance, attr, value)
+            changed.append(name)
+    starts_at = datetime.combine(data["date"], data.get("time") or DEFAULT_TIME)
+    if seance.starts_at != starts_at:
+        seance.starts_at = starts_at
+        changed.append("date")
+    theme = get_or_create_theme(data.get("theme") or "")
+    if seance.theme is not theme:
+        seance.theme = theme
+        changed.append("theme")
+    summary = summary_to_html(data.get("summary") or "")
+    if seance.summary_html != summary:
+        seance.summary_html = summary
+        changed.append("summary")
+    return changed
+
+
+def _set_published(seance: Seance, published: bool, user_id: int, session) -> bool:
+    if published == bool(seance.published):
+        return False
+    seance.published = published
+    if published and seance.published_at is None:
+        seance.published_at = utcnow()
+    session.add(AuditEntry(seance=seance, user_id=user_id,
+                           action="publish" if published else "unpublish"))
+    return True
+
+
+def create_seance(data: dict, user_id: int) -> Seance:
+    """A new séance from the authoring form, with its slug and join code; audited."""
+    with write_transaction() as session:
+        seance = Seance(published=False, join_code=new_join_code())
+        _apply(seance, data)
+        seance.slug = unique_slug(seance.title, seance.starts_at.date())
+        session.add(seance)
+        session.add(AuditEntry(seance=seance, user_id=user_id, action="create"))
+        _set_published(seance, bool(data.get("published")), user_id, session)
+    return seance
+
+
+def update_seance(seance: Seance, data: dict, user_id: int) -> list[str]:
+    """Apply an edit; the slug follows the title and date until the first publication."""
+    with write_transaction() as session:
+        seance = session.get(Seance, seance.id)
+        changed = _apply(seance, data)
+        if seance.published_at is None and ("title" in changed or "date" in changed):
+            seance.slug = unique_slug(seance.title, seance.starts_at.date(), exclude_id=seance.id)
+        if changed:
+            seance.version += 1
+            session.add(AuditEntry(seance=seance, user_id=user_id, action="edit",
+                                   detail=", ".join(changed)))
+        if _set_published(seance, bool(data.get("published")), user_id, session):
+            changed.append("published")
+    return changed
+
+
+def audit_trail(seance: Seance, limit: int = 50) -> list[AuditEntry]:
+    return list(db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.seance_id == seance.id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    ))
+
+
+def record(seance_id: int | None, user_id: int | None, action: str, detail: str = "") -> None:
+    """Add an audit entry to the current write transaction."""
+    db.session.add(AuditEntry(seance_id=seance_id, user_id=user_id, action=action, detail=detail))
+
+
+@dataclass
+class SeanceCounts:
+    received: int = 0
+    pending: int = 0
+    approved: int = 0
+    fiches: int = 0
+
+
+@dataclass
+class Dashboard:
+    live: list = field(default_factory=list)
+    upcoming: list = field(default_factory=list)
+    past: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+
+
+def dashboard(now: datetime, past_limit: int = 30) -> Dashboard:
+    """Séances to run (live, to come) and past ones, with their counts in two grouped queries."""
+    day_start = datetime.combine(now.date(), datetime.min.time())
+    day_end = day_start + timedelta(days=1)
+    running = (Seance.questions_open.is_(True)) | (
+        (Seance.starts_at >= day_start) & (Seance.starts_at < day_end))
+    board = Dashboard()
+    board.live = list(db.session.scalars(select(Seance).where(running).order_by(Seance.starts_at)))
+    board.upcoming = list(db.session.scalars(
+        select(Seance).where(~running, Seance.starts_at >= day_end).order_by(Seance.starts_at)))
+    board.past = list(db.session.scalars(
+        select(Seance).where(~running, Seance.starts_at < day_start)
+        .order_by(Seance.starts_at.desc()).limit(past_limit)))
+    ids = [s.id for s in board.live + board.upcoming + board.past]
+    counts = {seance_id: SeanceCounts() for seance_id in ids}
+    if ids:
+        rows = db.session.execute(
+            select(
+                Question.seance_id,
+                func.count(Question.id),
+                func.sum(case((Question.status == "pending", 1), else_=0)),
+                func.sum(case((Question.status.in_(("approved", "answered")), 1), else_=0)),
+            ).where(Question.seance_id.in_(ids)).group_by(Question.seance_id)
+        )
+        for seance_id, received, pending, approved in rows:
+            counts[seance_id].received, counts[seance_id].pending = received, pending
+            counts[seance_id].approved = approved
+        for seance_id, n in db.session.execute(
+            select(Fiche.seance_id, func.count(Fiche.id))
+            .where(Fiche.seance_id.in_(ids)).group_by(Fiche.seance_id)
+        ):
+            counts[seance_id].fiches = n
+    board.counts = counts
+    return board
