@@ -1,5 +1,6 @@
 """masterclass: a lightweight CMS for master classes citoyennes."""
 
+import importlib
 import os
 
 from flask import Flask
@@ -25,9 +26,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, formatting, security
+    from . import cli, errors, formatting, participants, security
 
     errors.init_app(app)
+    participants.init_app(app)
     formatting.init_app(app)
     security.init_app(app)
     cli.init_app(app)
@@ -50,13 +52,23 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
 
 
+VIEW_MODULES = ("accounts.routes", "accounts.admin", "archive.routes", "fiches.routes",
+                "moderation.routes", "questions.routes")
+
+
 def _register_blueprints(app: Flask) -> None:
+    # Views are imported here, not by their package's __init__: importing a feature's models
+    # (as every other feature does) must not pull in all views, or the imports would go round.
+    for module in VIEW_MODULES:
+        importlib.import_module(f"{__name__}.{module}")
     from .accounts import admin_bp
     from .accounts import bp as accounts_bp
     from .archive import bp as archive_bp
     from .fiches import bp as fiches_bp
     from .health import bp as health_bp
     from .moderation import bp as moderation_bp
+    from .questions import bp as questions_bp
 
-    for blueprint in (archive_bp, fiches_bp, health_bp, accounts_bp, admin_bp, moderation_bp):
+    for blueprint in (archive_bp, fiches_bp, health_bp, accounts_bp, admin_bp, moderation_bp,
+                      questions_bp):
         app.register_blueprint(blueprint)

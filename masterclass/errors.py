@@ -2,6 +2,7 @@
 
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 MESSAGES = {
@@ -34,7 +35,21 @@ def render_error(code: int, message: str | None = None, **context):
     return render_template(template, code=code, title=title, message=message or default, **context), code
 
 
+# Endpoints that recover from a failed CSRF check themselves (a page left open for hours
+# gets its form back with the text kept and a fresh token): endpoint -> handler(error).
+CSRF_RECOVERY: dict = {}
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        recover = CSRF_RECOVERY.get(request.endpoint)
+        response = recover(error) if recover else None
+        if response is not None:
+            return response
+        return render_error(400, _l("Votre session a expiré ou le formulaire était incomplet : "
+                                    "rechargez la page et recommencez."))
+
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         if error.code is None or error.code < 400:

@@ -1,18 +1,76 @@
 """Participants: anonymous people identified by a random token in a long-lived cookie.
 
 The token carries their questions, votes and favourites; no account, no personal data.
+A participant row is created on their first write only, so reading costs nothing.
 """
 
+import secrets
 from datetime import datetime
 
-from sqlalchemy import String
+from flask import Flask, current_app, g, request
+from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
 from .models_base import utcnow
+
+COOKIE = "masterclass_participant"
+COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers keep (400 days)
 
 
 class Participant(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def _valid(token: str | None) -> bool:
+    return bool(token) and 20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
+
+
+def current_token() -> str:
+    """This visitor's token: from their cookie, or a new one (sent back with the response)."""
+    if "participant_token" not in g:
+        token = request.cookies.get(COOKIE)
+        if not _valid(token):
+            token = secrets.token_urlsafe(32)
+            g.new_participant_token = token
+        g.participant_token = token
+    return g.participant_token
+
+
+def current_participant_id() -> int | None:
+    """The visitor's participant id when they have written something before (read only)."""
+    token = request.cookies.get(COOKIE)
+    if not _valid(token):
+        return None
+    return db.session.scalar(select(Participant.id).where(Participant.token == token))
+
+
+def participant_id_for_write(session) -> int:
+    """Inside a write transaction: the visitor's participant id, created on first use."""
+    token = current_token()
+    participant_id = session.scalar(select(Participant.id).where(Participant.token == token))
+    if participant_id is None:
+        participant = Participant(token=token)
+        session.add(participant)
+        session.flush()
+        participant_id = participant.id
+    return participant_id
+
+
+def participant_key() -> str:
+    """Rate-limit key: the participant, not the address (a whole room shares one Wi-Fi)."""
+    return "participant:" + current_token()
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def _set_participant_cookie(response):
+        token = g.pop("new_participant_token", None)
+        if token:
+            response.set_cookie(
+                COOKIE, token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                secure=current_app.config["SESSION_COOKIE_SECURE"],
+            )
+        return response

@@ -62,5 +62,4 @@ def join():
             join_error=message,
             join_code_value=request.args.get("code", "")[:20],
         ), 404
-    # The participant page comes with the live questions; until then, the séance page.
-    return redirect(url_for("archive.seance", slug=seance.slug), 303)
+    return redirect(url_for("questions.participant", slug=seance.slug), 303)

@@ -1,5 +1,3 @@
 from flask import Blueprint
 
 bp = Blueprint("fiches", __name__)
-
-from . import routes  # noqa: E402, F401

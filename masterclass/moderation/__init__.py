@@ -6,5 +6,3 @@ from ..accounts.permissions import require_roles
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 require_roles(bp, "admin", "moderator")
-
-from . import routes  # noqa: E402, F401

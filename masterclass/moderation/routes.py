@@ -1,9 +1,17 @@
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..archive.services import all_themes, public_questions
+from ..errors import abort_fr
+from ..extensions import db
+from ..htmx import conditional, fragment_etag, is_htmx, not_modified
 from ..models_base import local_now
+from ..questions import services as question_services
+from ..questions.forms import QuestionEditForm
+from ..questions.models import STATUSES, Question
+from ..questions.services import QuestionError
 from . import bp, services
 from .forms import SeanceForm
 
@@ -65,3 +73,105 @@ def _fill(form: SeanceForm, seance) -> None:
     form.concept.data = seance.concept
     form.summary.data = seance.summary_html
     form.published.data = seance.published
+
+
+# --- live moderation -----------------------------------------------------------------------------
+
+STATUS_LABELS = {"pending": _l("en attente"), "approved": _l("retenue"),
+                 "answered": _l("répondue"), "rejected": _l("écartée")}
+
+
+def _queue_context(seance) -> dict:
+    questions = question_services.queue(seance.id)
+    return {"seance": seance, "questions": questions, "counts": question_services.counts(questions),
+            "status_labels": STATUS_LABELS}
+
+
+@bp.get("/seances/<slug>/questions")
+def queue(slug: str):
+    seance = services.get_seance(slug) or abort(404)
+    return render_template("moderation/queue.html", audit=services.audit_trail(seance, limit=20),
+                           **_queue_context(seance))
+
+
+@bp.get("/seances/<slug>/questions/live")
+def queue_live(slug: str):
+    state = question_services.live_state(slug) or abort(404)
+    etag = fragment_etag(state.version, "queue")
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
+    seance = services.get_seance(slug)
+    response = make_response(render_template("moderation/_queue.html", **_queue_context(seance)))
+    return conditional(response, etag)
+
+
+def _after_question_action(question):
+    """htmx: the queue, re-rendered; without JavaScript: back to the queue page."""
+    seance = question.seance
+    if not is_htmx():
+        return redirect(url_for("moderation.queue", slug=seance.slug) + f"#question-{question.id}", 303)
+    db.session.expire_all()
+    response = make_response(render_template("moderation/_queue.html", **_queue_context(seance)))
+    response.headers["HX-Trigger"] = "questions-changed"
+    return response
+
+
+@bp.post("/questions/<int:question_id>/statut")
+def set_status(question_id: int):
+    status = request.form.get("status", "")
+    if status not in STATUSES:
+        abort_fr(400, _("Statut inconnu : choisissez « en attente », « retenue », « répondue » "
+                        "ou « écartée »."))
+    try:
+        question = question_services.set_status(question_id, status, current_user.id)
+    except QuestionError:
+        abort(404)
+    return _after_question_action(question)
+
+
+@bp.post("/questions/<int:question_id>/epingler")
+def toggle_pin(question_id: int):
+    try:
+        question = question_services.toggle_pin(question_id, current_user.id)
+    except QuestionError:
+        abort(404)
+    return _after_question_action(question)
+
+
+@bp.post("/questions/<int:question_id>/modifier")
+def edit_question(question_id: int):
+    question = db.session.get(Question, question_id) or abort(404)
+    form = QuestionEditForm()
+    if not form.validate_on_submit():
+        abort_fr(400, " ".join(map(str, form.body.errors)) or _("Texte invalide."))
+    question = question_services.edit_body(question_id, form.body.data, current_user.id)
+    return _after_question_action(question)
+
+
+@bp.post("/seances/<slug>/ouverture")
+def set_opening(slug: str):
+    seance = services.get_seance(slug) or abort(404)
+    value = request.form.get("open")
+    if value not in ("0", "1"):
+        abort_fr(400, _("Valeur attendue : 1 pour ouvrir les questions, 0 pour les fermer."))
+    if value == "1" and not seance.published:
+        flash(_("Publiez d'abord la séance : les participants ne peuvent pas encore la voir."), "error")
+        return redirect(url_for("moderation.queue", slug=slug), 303)
+    question_services.set_open(seance.id, value == "1", current_user.id)
+    db.session.expire_all()
+    if is_htmx():
+        return render_template("moderation/_opening.html", seance=services.get_seance(slug))
+    flash(_("Les questions sont ouvertes.") if value == "1" else _("Les questions sont fermées."),
+          "success")
+    return redirect(url_for("moderation.queue", slug=slug), 303)
+
+
+@bp.get("/seances/<slug>/export.csv")
+def export_csv(slug: str):
+    seance = services.get_seance(slug) or abort(404)
+    body = services.questions_csv(question_services.queue(seance.id))
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="questions-{seance.slug}.csv"'
+    return response

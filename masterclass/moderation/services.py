@@ -1,5 +1,7 @@
 """State changes and queries behind the moderation pages (testable without a request)."""
 
+import csv
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -186,3 +188,25 @@ def dashboard(now: datetime, past_limit: int = 30) -> Dashboard:
             counts[seance_id].fiches = n
     board.counts = counts
     return board
+
+
+CSV_COLUMNS = ("id", "submitted_at", "status", "pinned", "votes", "author", "body")
+
+
+def _csv_cell(value) -> str:
+    """Neutralise what a spreadsheet would run as a formula (CSV injection)."""
+    text = str(value)
+    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def questions_csv(questions) -> str:
+    """The séance's questions for a spreadsheet: UTF-8 with BOM, header row first."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for q in sorted(questions, key=lambda q: (q.submitted_at, q.id)):
+        writer.writerow([q.id, q.submitted_at.isoformat(timespec="seconds"), q.status,
+                         int(q.pinned), q.votes_count, _csv_cell(q.author), _csv_cell(q.body)])
+    return "\ufeff" + out.getvalue()

@@ -1,0 +1,36 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+BODY_MIN, BODY_MAX, AUTHOR_MAX = 3, 500, 80
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _printable(_form, field):
+    # NUL bytes or undecodable bytes (replaced by U+FFFD when the form was parsed).
+    if field.data and ("\x00" in field.data or "\ufffd" in field.data):
+        raise ValidationError(_l("Ce texte contient des caractères invalides. Retapez-le simplement."))
+
+
+class QuestionForm(FlaskForm):
+    body = TextAreaField(_l("Votre question"), filters=[_strip], validators=[
+        DataRequired(_l("Écrivez votre question.")),
+        Length(min=BODY_MIN, max=BODY_MAX,
+               message=_l("Votre question doit faire entre 3 et 500 caractères.")),
+        _printable,
+    ])
+    author = StringField(_l("Votre prénom (facultatif)"), filters=[_strip], validators=[
+        Optional(), Length(max=AUTHOR_MAX, message=_l("80 caractères au plus.")), _printable])
+
+
+class QuestionEditForm(FlaskForm):
+    body = TextAreaField(_l("Texte de la question"), filters=[_strip], validators=[
+        DataRequired(_l("Le texte ne peut pas être vide.")),
+        Length(min=BODY_MIN, max=BODY_MAX,
+               message=_l("Le texte doit faire entre 3 et 500 caractères.")),
+        _printable,
+    ])

@@ -1,0 +1,162 @@
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from ..archive.models import Seance
+from ..archive.services import get_published
+from ..errors import CSRF_RECOVERY
+from ..extensions import db, limiter
+from ..htmx import conditional, fragment_etag, is_htmx, not_modified, render
+from ..participants import current_participant_id, current_token, participant_key
+from . import bp, services
+from .forms import QuestionForm
+from .models import Question
+from .services import QuestionError
+
+MESSAGES = {
+    "closed": _l("Les questions sont fermées pour cette séance. Votre texte n'a pas été envoyé."),
+    "unknown": _l("Cette question n'existe pas."),
+    "not_public": _l("On ne peut voter que pour les questions retenues par l'équipe."),
+    "sent": _l("Merci ! Votre question est envoyée : elle apparaîtra après relecture par l'équipe."),
+    "too_many": _l("Vous avez envoyé beaucoup de questions d'un coup. Patientez une minute : "
+                   "votre texte est gardé ci-dessous."),
+    "expired": _l("La page était ouverte depuis longtemps : vérifiez votre question et renvoyez-la."),
+}
+
+
+def _sort() -> str:
+    sort = request.args.get("tri", "votes")
+    return sort if sort in services.SORTS else "votes"
+
+
+def _published_or_404(slug: str) -> Seance:
+    return get_published(slug) or abort(404)
+
+
+def _live_context(seance_id: int, sort: str) -> dict:
+    participant_id = current_participant_id()
+    questions = services.live_questions(seance_id, sort)
+    return {
+        "questions": questions,
+        "mine": services.my_questions(seance_id, participant_id),
+        "voted": services.voted_ids(participant_id, [q.id for q in questions]),
+        "sort": sort,
+    }
+
+
+def _participant_page(seance: Seance, form: QuestionForm, status: int = 200, message=None,
+                      message_kind="error"):
+    context = {"seance": seance, "form": form, "message": message, "message_kind": message_kind,
+               **_live_context(seance.id, _sort())}
+    template = "questions/_ask.html" if is_htmx() else "questions/participant.html"
+    return make_response(render_template(template, **context), status)
+
+
+@bp.get("/seances/<slug>/questions")
+def participant(slug: str):
+    seance = _published_or_404(slug)
+    current_token()  # the participant cookie is set on the first visit
+    return _participant_page(seance, QuestionForm(formdata=None))
+
+
+def _too_many(_limit):
+    seance = get_published(request.view_args["slug"])
+    if seance is None:
+        return None
+    return _participant_page(seance, QuestionForm(), 429, MESSAGES["too_many"])
+
+
+@bp.post("/seances/<slug>/questions")
+@limiter.limit("5 per minute", key_func=participant_key, on_breach=_too_many)
+@limiter.limit("600 per minute", on_breach=_too_many)
+def submit(slug: str):
+    seance = _published_or_404(slug)
+    form = QuestionForm()
+    if not form.validate_on_submit():
+        return _participant_page(seance, form, 400)
+    try:
+        services.submit(seance.id, form.body.data, form.author.data)
+    except QuestionError as error:
+        return _participant_page(seance, form, error.status, MESSAGES[error.reason])
+    if not is_htmx():
+        flash(str(MESSAGES["sent"]), "success")
+        return redirect(url_for("questions.participant", slug=slug) + "#mes-questions", 303)
+    response = _participant_page(seance, QuestionForm(formdata=None), 200, MESSAGES["sent"], "success")
+    response.headers["HX-Trigger"] = "questions-changed"
+    return response
+
+
+def csrf_failure_on_submit(error: CSRFError):
+    """A page left open for hours: give the form back with its text and a fresh token."""
+    seance = get_published(request.view_args.get("slug", "")) if request.view_args else None
+    if seance is None:
+        return None
+    current_app.logger.info("Question form re-offered after CSRF failure: %s", error.description)
+    return _participant_page(seance, QuestionForm(), 400, MESSAGES["expired"])
+
+
+CSRF_RECOVERY["questions.submit"] = csrf_failure_on_submit
+
+
+@bp.get("/seances/<slug>/questions/live")
+def live(slug: str):
+    state = services.live_state(slug)
+    if state is None or not state.published:
+        abort(404)
+    sort = _sort()
+    etag = fragment_etag(state.version, sort)
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
+    seance = get_published(slug)
+    response = make_response(render_template("questions/_live.html", seance=seance,
+                                             **_live_context(seance.id, sort)))
+    return conditional(response, etag)
+
+
+@bp.post("/questions/<int:question_id>/vote")
+@limiter.limit("60 per minute", key_func=participant_key)
+@limiter.limit("3000 per minute")
+def vote(question_id: int):
+    question = db.session.get(Question, question_id) or abort(404)
+    back = url_for("questions.participant", slug=question.seance.slug) + f"#q-{question.id}"
+    try:
+        question, voted = services.toggle_vote(question_id)
+    except QuestionError as error:
+        if error.reason == "unknown":
+            abort(404)
+        if is_htmx():
+            return render_template("questions/_vote_error.html", question=question,
+                                   message=MESSAGES[error.reason]), error.status
+        flash(str(MESSAGES[error.reason]), "error")
+        return redirect(back, 303)
+    if not is_htmx():
+        return redirect(back, 303)
+    response = make_response(render_template("questions/_vote.html", question=question, voted=voted,
+                                             seance=question.seance))
+    response.headers["HX-Trigger"] = "questions-changed"
+    return response
+
+
+@bp.get("/seances/<slug>/ecran")
+def screen(slug: str):
+    state = services.live_state(slug)
+    if state is None or not state.published:
+        abort(404)
+    etag = fragment_etag(state.version, "screen")
+    if is_htmx():
+        cached = not_modified(etag)
+        if cached is not None:
+            return cached
+    seance = get_published(slug)
+    questions = services.live_questions(seance.id, "votes", limit=9)
+    participant_url = _public_url(url_for("questions.participant", slug=slug))
+    response = render("questions/screen.html", "questions/_screen_live.html", seance=seance,
+                      questions=questions, participant_url=participant_url,
+                      join_url=_public_url(url_for("archive.home")))
+    return conditional(response, etag) if is_htmx() else response
+
+
+def _public_url(path: str) -> str:
+    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+    return base + path

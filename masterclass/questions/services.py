@@ -1,0 +1,215 @@
+"""Every change to questions, votes and the live state of a séance, and the live queries."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, delete, select, update
+
+from ..archive.models import Seance
+from ..db import write_transaction
+from ..extensions import db
+from ..models_base import utcnow
+from ..moderation.models import AuditEntry
+from ..participants import participant_id_for_write
+from .models import PUBLIC_STATUSES, STATUSES, Question, Vote
+
+SORTS = ("votes", "recent")
+
+
+class QuestionError(Exception):
+    """A refusal the person must be told about: ``reason`` names it, the view words it."""
+
+    STATUS = {"closed": 403, "unknown": 404, "not_public": 409}
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason, self.status = reason, self.STATUS[reason]
+
+
+def bump_version(session, seance_id: int) -> None:
+    """Every change a live list shows makes its ETag change."""
+    session.execute(update(Seance).where(Seance.id == seance_id).values(version=Seance.version + 1))
+
+
+@dataclass
+class LiveState:
+    seance_id: int
+    version: int
+    published: bool
+    questions_open: bool
+
+
+def live_state(slug: str) -> LiveState | None:
+    """The one indexed read an unchanged poll costs."""
+    row = db.session.execute(
+        select(Seance.id, Seance.version, Seance.published, Seance.questions_open)
+        .where(Seance.slug == slug)
+    ).first()
+    return LiveState(*row) if row else None
+
+
+# --- participants --------------------------------------------------------------------------------
+
+def submit(seance_id: int, body: str, author: str) -> Question:
+    """Store a participant's question as pending, if the séance takes questions now."""
+    with write_transaction() as session:
+        seance = session.get(Seance, seance_id)
+        if seance is None or not seance.published or not seance.questions_open:
+            raise QuestionError("closed")
+        question = Question(seance_id=seance_id, participant_id=participant_id_for_write(session),
+                            body=body, author=author or "", status="pending")
+        session.add(question)
+        bump_version(session, seance_id)
+    return question
+
+
+def toggle_vote(question_id: int) -> tuple[Question, bool]:
+    """Add or take back this participant's vote; the count changes in SQL, atomically."""
+    with write_transaction() as session:
+        question = session.get(Question, question_id)
+        if question is None or not question.seance.published:
+            raise QuestionError("unknown")
+        if question.status not in PUBLIC_STATUSES:
+            raise QuestionError("not_public")
+        if not question.seance.questions_open:
+            raise QuestionError("closed")
+        participant_id = participant_id_for_write(session)
+        removed = session.execute(
+            delete(Vote).where(Vote.question_id == question_id, Vote.participant_id == participant_id)
+        ).rowcount
+        if not removed:
+            session.add(Vote(question_id=question_id, participant_id=participant_id))
+        session.execute(
+            update(Question).where(Question.id == question_id)
+            .values(votes_count=Question.votes_count + (-1 if removed else 1))
+        )
+        bump_version(session, question.seance_id)
+    db.session.refresh(question)
+    return question, not removed
+
+
+def live_questions(seance_id: int, sort: str = "votes", limit: int | None = None) -> list[Question]:
+    """What the room sees: the pinned question first, then by votes or newest."""
+    order = [Question.pinned.desc()]
+    if sort == "recent":
+        order += [Question.submitted_at.desc(), Question.id.desc()]
+    else:
+        order += [Question.votes_count.desc(), Question.submitted_at, Question.id]
+    query = select(Question).where(
+        Question.seance_id == seance_id, Question.status.in_(PUBLIC_STATUSES)).order_by(*order)
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def my_questions(seance_id: int, participant_id: int | None) -> list[Question]:
+    if participant_id is None:
+        return []
+    return list(db.session.scalars(
+        select(Question)
+        .where(Question.seance_id == seance_id, Question.participant_id == participant_id)
+        .order_by(Question.submitted_at.desc(), Question.id.desc())
+    ))
+
+
+def voted_ids(participant_id: int | None, question_ids: list[int]) -> set[int]:
+    if participant_id is None or not question_ids:
+        return set()
+    return set(db.session.scalars(
+        select(Vote.question_id).where(Vote.participant_id == participant_id,
+                                       Vote.question_id.in_(question_ids))))
+
+
+# --- moderators ----------------------------------------------------------------------------------
+
+def _moderated(session, question_id: int) -> Question:
+    question = session.get(Question, question_id)
+    if question is None:
+        raise QuestionError("unknown")
+    return question
+
+
+def set_status(question_id: int, status: str, user_id: int) -> Question:
+    """Approve, set aside, mark answered, or put back to pending; audited."""
+    if status not in STATUSES:
+        raise ValueError(status)
+    with write_transaction() as session:
+        question = _moderated(session, question_id)
+        if question.status != status:
+            question.status = status
+            question.status_changed_at = utcnow()
+            if status not in PUBLIC_STATUSES:
+                question.pinned = False
+            session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id,
+                                   action="question_status", detail=f"#{question.id} → {status}"))
+            bump_version(session, question.seance_id)
+    return question
+
+
+def toggle_pin(question_id: int, user_id: int) -> Question:
+    """Pin the question being answered (approving it if need be), or unpin it.
+    One pinned question per séance: pinning one unpins the other."""
+    with write_transaction() as session:
+        question = _moderated(session, question_id)
+        if question.pinned:
+            question.pinned = False
+            action = "unpin"
+        else:
+            session.execute(update(Question).where(
+                Question.seance_id == question.seance_id, Question.pinned.is_(True)
+            ).values(pinned=False))
+            session.flush()
+            question.pinned = True
+            if question.status not in PUBLIC_STATUSES:
+                question.status = "approved"
+                question.status_changed_at = utcnow()
+            action = "pin"
+        session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id, action=action,
+                               detail=f"#{question.id}"))
+        bump_version(session, question.seance_id)
+    return question
+
+
+def edit_body(question_id: int, body: str, user_id: int) -> Question:
+    """Fix a typo; the participant's original text is kept once, for moderators."""
+    with write_transaction() as session:
+        question = _moderated(session, question_id)
+        if body != question.body:
+            if question.original_body is None:
+                question.original_body = question.body
+            question.body = body
+            session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id,
+                                   action="question_edit", detail=f"#{question.id}"))
+            bump_version(session, question.seance_id)
+    return question
+
+
+def set_open(seance_id: int, is_open: bool, user_id: int) -> None:
+    with write_transaction() as session:
+        seance = session.get(Seance, seance_id)
+        if seance.questions_open != is_open:
+            seance.questions_open = is_open
+            session.add(AuditEntry(seance_id=seance_id, user_id=user_id,
+                                   action="open" if is_open else "close"))
+            bump_version(session, seance_id)
+
+
+STATUS_ORDER = case({"pending": 0, "approved": 1, "answered": 2, "rejected": 3},
+                    value=Question.status)
+
+
+def queue(seance_id: int) -> list[Question]:
+    """Pending first (oldest first: first asked, first read), then by status, newest first."""
+    return list(db.session.scalars(
+        select(Question).where(Question.seance_id == seance_id).order_by(
+            STATUS_ORDER,
+            case((Question.status == "pending", Question.submitted_at), else_=None),
+            Question.submitted_at.desc(), Question.id.desc())
+    ))
+
+
+def counts(questions: list[Question]) -> dict[str, int]:
+    result = {status: 0 for status in STATUSES}
+    for question in questions:
+        result[question.status] += 1
+    result["received"] = len(questions)
+    return result
