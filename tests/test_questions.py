@@ -1,0 +1,336 @@
+"""Participants ask, vote and follow their questions (Flask client)."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from masterclass.db import write_transaction
+from masterclass.extensions import db
+from masterclass.models import Participant, Question, Seance, Vote
+
+from .helpers import csrf_token, soup, text_of
+
+
+@pytest.fixture
+def live(demo):
+    """The demo séance, open for questions."""
+    with write_transaction() as session:
+        session.get(Seance, demo.id).questions_open = True
+    return demo
+
+
+def ask(client, seance, body="Comment trouver un stage ?", author="Léa", htmx=False, token=None):
+    url = f"/seances/{seance.slug}/questions"
+    data = {"body": body, "author": author, "csrf_token": token or csrf_token(client, url)}
+    return client.post(url, data=data, headers={"HX-Request": "true"} if htmx else {})
+
+
+def vote(client, question_id, htmx=False):
+    return client.post(f"/questions/{question_id}/vote", data={"csrf_token": csrf_token(client)},
+                       headers={"HX-Request": "true"} if htmx else {})
+
+
+def count(model):
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def asked() -> int:
+    """Questions sent by participants (the demo's own are not)."""
+    db.session.rollback()
+    return db.session.scalar(select(func.count(Question.id)).where(Question.participant_id.is_not(None)))
+
+
+def newest() -> Question:
+    db.session.rollback()
+    return db.session.scalar(select(Question).order_by(Question.id.desc()).limit(1))
+
+
+def test_join_code_leads_to_the_participant_page(client, live):
+    response = client.get(f"/rejoindre?code={live.join_code.lower()}")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/seances/{live.slug}/questions"
+    page = client.get(response.headers["Location"])
+    cookie = next(c for c in page.headers.getlist("Set-Cookie") if c.startswith("masterclass_participant="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=" in cookie
+
+
+def test_question_without_javascript_posts_and_redirects_with_a_message(client, live):
+    response = ask(client, live, body="  Comment trouver un stage ?  ")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/questions#mes-questions")
+    page = client.get(response.headers["Location"])
+    text = text_of(page)
+    assert "Merci ! Votre question est envoyée" in text
+    mine = soup(page).find(id="mes-questions")
+    assert "Comment trouver un stage ?" in mine.get_text() and "En attente de modération" in mine.get_text()
+    question = newest()
+    assert question.body == "Comment trouver un stage ?" and question.status == "pending"
+    assert question.author == "Léa"
+
+
+def test_question_with_htmx_answers_with_a_cleared_form_and_an_event(client, live):
+    response = ask(client, live, htmx=True)
+    assert response.status_code == 200
+    assert response.headers["HX-Trigger"] == "questions-changed"
+    page = soup(response)
+    assert page.find(id="ask") and not page.find("html")
+    assert page.find("textarea", attrs={"name": "body"}).get_text().strip() == ""
+    assert "Merci ! Votre question est envoyée" in page.get_text()
+
+
+@pytest.mark.parametrize(("body", "author", "message"), [
+    ("", "", "Écrivez votre question."),
+    ("   \n\t ", "", "Écrivez votre question."),
+    ("ab", "", "entre 3 et 500 caractères"),
+    ("x" * 501, "", "entre 3 et 500 caractères"),
+    ("Une question\x00cachée", "", "caractères invalides"),
+    ("Une question \ufffd mal encodée", "", "caractères invalides"),
+    ("Une bonne question ?", "x" * 81, "80 caractères au plus."),
+])
+def test_bad_questions_are_refused_in_french_and_keep_the_text(client, live, body, author, message):
+    response = ask(client, live, body=body, author=author, htmx=True)
+    assert response.status_code == 400
+    assert message in text_of(response)
+    kept = soup(response).find("textarea", attrs={"name": "body"}).get_text().strip()
+    assert kept == body.strip()
+    assert asked() == 0
+
+
+def test_invalid_utf8_bytes_are_refused(client, live):
+    url = f"/seances/{live.slug}/questions"
+    token = csrf_token(client, url)
+    response = client.post(url, data=b"body=Bonjour+%ff%fe+a+tous&csrf_token=" + token.encode(),
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and "caractères invalides" in text_of(response)
+    assert asked() == 0
+
+
+def test_closed_or_unpublished_seance_stores_nothing(client, demo, make_seance):
+    response = ask(client, demo, body="Une question tardive ?")
+    assert response.status_code == 403
+    assert "Les questions sont fermées pour cette séance" in text_of(response)
+    assert "Une question tardive ?" in text_of(response)
+    draft = make_seance(published=False, questions_open=True)
+    assert client.get(f"/seances/{draft.slug}/questions").status_code == 404
+    assert ask(client, draft, token=csrf_token(client)).status_code == 404
+    assert asked() == 0
+
+
+def test_a_page_left_open_for_hours_still_submits(client, live):
+    """A CSRF failure re-offers the form with the text and a fresh token, never a bare error."""
+    url = f"/seances/{live.slug}/questions"
+    response = client.post(url, data={"body": "Ma question tapée il y a trois heures ?",
+                                      "csrf_token": "expired-token"})
+    assert response.status_code == 400
+    page = soup(response)
+    assert "La page était ouverte depuis longtemps" in page.get_text()
+    assert page.find("textarea", attrs={"name": "body"}).get_text().strip() == (
+        "Ma question tapée il y a trois heures ?")
+    fresh = page.find("input", attrs={"name": "csrf_token"})["value"]
+    assert ask(client, live, body="Ma question tapée il y a trois heures ?", token=fresh).status_code == 303
+    assert asked() == 1
+
+
+def test_the_csrf_lifetime_outlasts_a_seance(app):
+    assert app.config["WTF_CSRF_TIME_LIMIT"] >= 6 * 3600
+
+
+def test_participants_see_their_own_questions_only(app, live):
+    anne, bruno = app.test_client(), app.test_client()
+    ask(anne, live, body="La question d'Anne ?")
+    ask(bruno, live, body="La question de Bruno ?")
+    mine = soup(anne.get(f"/seances/{live.slug}/questions")).find(id="mes-questions").get_text()
+    assert "La question d'Anne ?" in mine and "Bruno" not in mine
+
+
+@pytest.mark.parametrize(("status", "shown"), [
+    ("approved", "Retenue : elle est visible par la salle"),
+    ("answered", "L'intervenant y a répondu"),
+    ("rejected", "Écartée : merci, elle n'a pas été retenue"),
+])
+def test_the_asker_sees_what_became_of_the_question(client, live, status, shown):
+    ask(client, live)
+    with write_transaction() as session:
+        session.get(Question, newest().id).status = status
+    assert shown in text_of(client.get(f"/seances/{live.slug}/questions/live"))
+
+
+def test_live_list_shows_approved_and_answered_pinned_first(client, live, make_question):
+    make_question(live, body="Question en attente ?", status="pending")
+    make_question(live, body="Question écartée ?", status="rejected")
+    pinned = make_question(live, body="Question épinglée ?", status="answered", pinned=True)
+    page = soup(client.get(f"/seances/{live.slug}/questions/live"))
+    items = page.select("ol.room-questions > li")
+    assert items[0]["id"] == f"q-{pinned.id}" and "En cours de réponse" in items[0].get_text()
+    text = page.get_text()
+    assert "Question en attente ?" not in text and "Question écartée ?" not in text
+    assert len(items) == 12
+
+
+def test_live_list_sorts_by_votes_or_time(client, live, make_question):
+    from datetime import datetime
+
+    old = make_question(live, body="Ancienne et soutenue ?", votes_count=9,
+                        submitted_at=datetime(2019, 5, 16, 11, 0))
+    new = make_question(live, body="Toute récente ?", submitted_at=datetime(2019, 5, 16, 13, 0))
+    by_votes = soup(client.get(f"/seances/{live.slug}/questions/live?tri=votes")).select("ol.room-questions > li")
+    by_time = soup(client.get(f"/seances/{live.slug}/questions/live?tri=recent")).select("ol.room-questions > li")
+    assert by_votes[0]["id"] == f"q-{old.id}" and by_time[0]["id"] == f"q-{new.id}"
+
+
+def test_unchanged_poll_gets_304_and_any_change_a_new_etag(client, live, make_question):
+    url = f"/seances/{live.slug}/questions/live"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "no-cache, private"
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    ask(client, live)  # even a pending question changes this participant's fragment
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    other_sort = client.get(url + "?tri=recent", headers={"If-None-Match": changed.headers["ETag"]})
+    assert other_sort.status_code == 200
+
+
+def test_unchanged_poll_costs_one_indexed_read(app, client, live):
+    from sqlalchemy import event
+
+    url = f"/seances/{live.slug}/questions/live"
+    etag = client.get(url).headers["ETag"]
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 1 and "WHERE seance.slug = ?" in selects[0]
+    with db.engine.connect() as conn:
+        plan = " ".join(str(row) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + selects[0], (live.slug,)))
+    assert "USING INDEX" in plan
+
+
+def test_vote_toggles_with_aria_pressed(client, live):
+    question_id = live_question_id(live)
+    response = vote(client, question_id, htmx=True)
+    button = soup(response).find("button")
+    assert button["aria-pressed"] == "true" and "1" in button.get_text()
+    assert response.headers["HX-Trigger"] == "questions-changed"
+    response = vote(client, question_id, htmx=True)
+    assert soup(response).find("button")["aria-pressed"] == "false"
+    assert count(Vote) == 0
+    assert db.session.get(Question, question_id).votes_count == 0
+
+
+def test_vote_without_javascript_redirects_back(client, live):
+    question_id = live_question_id(live)
+    response = vote(client, question_id)
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/seances/{live.slug}/questions#q-{question_id}"
+    page = soup(client.get(response.headers["Location"]))
+    assert page.find(id=f"vote-bouton-{question_id}")["aria-pressed"] == "true"
+
+
+def test_one_vote_per_participant(app, live):
+    question_id = live_question_id(live)
+    for _ in range(3):
+        phone = app.test_client()
+        vote(phone, question_id)
+    assert count(Vote) == 3 and db.session.get(Question, question_id).votes_count == 3
+    assert count(Participant) == 3
+
+
+@pytest.mark.parametrize("status", ["pending", "rejected"])
+def test_votes_on_hidden_questions_are_refused(client, live, make_question, status):
+    question = make_question(live, status=status)
+    response = vote(client, question.id, htmx=True)
+    assert response.status_code == 409
+    assert "On ne peut voter que pour les questions retenues" in text_of(response)
+    assert count(Vote) == 0
+
+
+def test_votes_on_unknown_questions_or_closed_seances_are_refused(client, demo):
+    assert vote(client, 99999).status_code == 404
+    response = vote(client, live_question_id(demo))
+    assert response.status_code == 303  # closed: back to the page, with the reason
+    assert "Les questions sont fermées" in text_of(client.get(response.headers["Location"]))
+    assert count(Vote) == 0
+
+
+def test_question_text_is_always_escaped(client, live):
+    ask(client, live, body='<img src=x onerror=alert(1)> <b hx-post="/x">?</b>')
+    with write_transaction() as session:
+        question = session.get(Question, newest().id)
+        question.status, question.pinned = "approved", True
+    for url in (f"/seances/{live.slug}/questions", f"/seances/{live.slug}/questions/live",
+                f"/seances/{live.slug}/ecran", f"/seances/{live.slug}"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<img src=x" not in html and '<b hx-post="/x">' not in html, url
+        assert "&lt;b hx-post=" in html, url
+
+
+def test_question_flood_from_one_participant_is_limited_not_the_room(make_app, migrated_db):
+    app = make_app(RATELIMIT_ENABLED=True)
+    with app.app_context():
+        from masterclass.demo import load_demo
+
+        load_demo()
+        with write_transaction() as session:
+            seance = session.scalar(select(Seance))
+            seance.questions_open = True
+        slug = seance.slug
+        phone = app.test_client()
+        token = csrf_token(phone, f"/seances/{slug}/questions")
+        statuses = [phone.post(f"/seances/{slug}/questions",
+                               data={"body": f"Question numéro {i} ?", "csrf_token": token}).status_code
+                    for i in range(6)]
+        assert statuses == [303] * 5 + [429]
+        blocked = phone.post(f"/seances/{slug}/questions", data={"body": "Encore une ?", "csrf_token": token})
+        assert "Patientez une minute" in text_of(blocked) and "Encore une ?" in text_of(blocked)
+        neighbour = app.test_client()  # same Wi-Fi address, another participant
+        assert neighbour.post(f"/seances/{slug}/questions", data={
+            "body": "Ma première question ?",
+            "csrf_token": csrf_token(neighbour, f"/seances/{slug}/questions")}).status_code == 303
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_projector_screen_shows_pinned_question_code_and_qr(client, live, make_question):
+    make_question(live, body="La question qu'on traite ?", pinned=True)
+    response = client.get(f"/seances/{live.slug}/ecran")
+    page = soup(response)
+    assert page.select_one(".screen-pinned-body").get_text() == "La question qu'on traite ?"
+    assert page.select_one(".screen-code").get_text() == live.join_code
+    assert page.select_one(".qr svg") is not None
+    assert not page.find("form") and not page.find("button") and not page.find("nav")
+    fragment = client.get(f"/seances/{live.slug}/ecran", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.get_data(as_text=True)
+    assert client.get(f"/seances/{live.slug}/ecran", headers={
+        "HX-Request": "true", "If-None-Match": fragment.headers["ETag"]}).status_code == 304
+
+
+def test_qr_code_uses_the_public_url(make_app):
+    app = make_app(PUBLIC_URL="https://mc.example.org")
+    with app.app_context():
+        from masterclass.demo import load_demo
+
+        load_demo()
+        seance = db.session.scalar(select(Seance))
+        html = app.test_client().get(f"/seances/{seance.slug}/ecran").get_data(as_text=True)
+        assert "mc.example.org" in html
+        db.session.remove()
+        db.engine.dispose()
+
+
+def live_question_id(seance) -> int:
+    return db.session.scalar(select(Question.id).where(Question.seance_id == seance.id).limit(1))
+
+
+def test_seance_page_links_open_seances_to_the_question_page(client, live):
+    assert re.search(r"/seances/[^\"]+/questions", client.get(f"/seances/{live.slug}").get_data(as_text=True))
