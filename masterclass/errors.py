@@ -3,6 +3,7 @@
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 MESSAGES = {
@@ -40,7 +41,21 @@ def render_error(code: int, message: str | None = None, **context):
 CSRF_RECOVERY: dict = {}
 
 
+def is_busy(error: Exception) -> bool:
+    """SQLite answered "database is locked/busy" even after waiting busy_timeout."""
+    text = str(getattr(error, "orig", error)).lower()
+    return isinstance(error, OperationalError) and ("locked" in text or "busy" in text)
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    def _database_busy(error: OperationalError):
+        if not is_busy(error):
+            raise error
+        app.logger.warning("Database busy on %s %s", request.method, request.path)
+        body, status = render_error(503)
+        return body, status, {"Retry-After": "2"}
+
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
         recover = CSRF_RECOVERY.get(request.endpoint)

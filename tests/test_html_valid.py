@@ -58,3 +58,19 @@ def check_pages(client, pages, tmp_path, extra=None):
         if m["type"] == "error" and not m["message"].startswith("Attribute “hx-")
     ]
     assert errors == []
+
+
+def test_live_pages_are_valid_html(client, demo, auth, tmp_path):
+    from masterclass.db import write_transaction
+    from masterclass.models import Seance
+
+    with write_transaction() as session:
+        session.get(Seance, demo.id).questions_open = True
+    base = f"/seances/{demo.slug}"
+    client.post(f"{base}/questions", data={"body": "Une question <b>à moi</b> ?",
+                                           "csrf_token": csrf_token(client, f"{base}/questions")})
+    pages = {"participant": f"{base}/questions", "screen": f"{base}/ecran", "seance-open": base}
+    bodies = {name: client.get(url).data for name, url in pages.items()}
+    auth.login(role="moderator")
+    bodies["queue"] = client.get(f"/moderation/seances/{demo.slug}/questions").data
+    check_pages(client, {}, tmp_path, extra=bodies)

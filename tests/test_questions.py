@@ -334,3 +334,32 @@ def live_question_id(seance) -> int:
 
 def test_seance_page_links_open_seances_to_the_question_page(client, live):
     assert re.search(r"/seances/[^\"]+/questions", client.get(f"/seances/{live.slug}").get_data(as_text=True))
+
+
+def test_a_busy_database_is_a_503_that_keeps_the_text(client, live, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from masterclass.questions import services
+
+    def locked(*_args, **_kwargs):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(services, "submit", locked)
+    response = ask(client, live, body="Ma question pendant la cohue ?", htmx=True)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+    assert "renvoyez-la dans un instant" in text_of(response)
+    assert "Ma question pendant la cohue ?" in text_of(response)
+
+
+def test_a_busy_database_elsewhere_is_a_503_not_a_500(client, live, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from masterclass.questions import services
+
+    def locked(*_args, **_kwargs):
+        raise OperationalError("UPDATE", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(services, "toggle_vote", locked)
+    response = vote(client, live_question_id(live))
+    assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+    assert "Service momentanément indisponible" in text_of(response)

@@ -1,10 +1,11 @@
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from ..archive.models import Seance
 from ..archive.services import get_published
-from ..errors import CSRF_RECOVERY
+from ..errors import CSRF_RECOVERY, is_busy
 from ..extensions import db, limiter
 from ..htmx import conditional, fragment_etag, is_htmx, not_modified, render
 from ..participants import current_participant_id, current_token, participant_key
@@ -20,6 +21,8 @@ MESSAGES = {
     "sent": _l("Merci ! Votre question est envoyée : elle apparaîtra après relecture par l'équipe."),
     "too_many": _l("Vous avez envoyé beaucoup de questions d'un coup. Patientez une minute : "
                    "votre texte est gardé ci-dessous."),
+    "busy": _l("Beaucoup de questions arrivent en même temps : la vôtre n'est pas encore partie. "
+                "Elle est gardée ci-dessous ; renvoyez-la dans un instant."),
     "expired": _l("La page était ouverte depuis longtemps : vérifiez votre question et renvoyez-la."),
 }
 
@@ -78,6 +81,12 @@ def submit(slug: str):
         services.submit(seance.id, form.body.data, form.author.data)
     except QuestionError as error:
         return _participant_page(seance, form, error.status, MESSAGES[error.reason])
+    except OperationalError as error:
+        if not is_busy(error):
+            raise
+        response = _participant_page(seance, form, 503, MESSAGES["busy"])
+        response.headers["Retry-After"] = "2"
+        return response
     if not is_htmx():
         flash(str(MESSAGES["sent"]), "success")
         return redirect(url_for("questions.participant", slug=slug) + "#mes-questions", 303)

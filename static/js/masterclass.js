@@ -6,7 +6,7 @@
   // and never while someone is typing inside the fragment.
   var etags = {};
   function pollKey(detail) {
-    return (detail.elt.id || "") + "|" + (detail.path || detail.pathInfo && detail.pathInfo.requestPath);
+    return (detail.elt.id || "") + "|" + detail.elt.getAttribute("hx-get");
   }
   function isPoll(elt) { return elt && elt.hasAttribute && elt.hasAttribute("data-poll"); }
   function busyInside(elt) {
@@ -15,11 +15,10 @@
     return typing || !!elt.querySelector("details[open]");
   }
 
+  // A [data-poll] element only ever requests itself by polling or on "questions-changed".
   document.addEventListener("htmx:beforeRequest", function (evt) {
     var elt = evt.detail.elt;
-    var polling = evt.detail.requestConfig && evt.detail.requestConfig.triggeringEvent &&
-      evt.detail.requestConfig.triggeringEvent.type !== "click";
-    if (isPoll(elt) && polling && (document.visibilityState === "hidden" || busyInside(elt))) {
+    if (isPoll(elt) && (document.visibilityState === "hidden" || busyInside(elt))) {
       evt.preventDefault();
     }
   });
@@ -28,7 +27,9 @@
     var etag = etags[pollKey(evt.detail)];
     if (etag) evt.detail.headers["If-None-Match"] = etag;
   });
-  document.addEventListener("htmx:afterRequest", function (evt) {
+  // beforeSwap, not afterRequest: an outerHTML swap detaches the element, and events on a
+  // detached element never reach the document.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
     var xhr = evt.detail.xhr;
     if (!isPoll(evt.detail.elt) || !xhr) return;
     var etag = xhr.getResponseHeader("ETag");
