@@ -53,7 +53,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 VIEW_MODULES = ("accounts.routes", "accounts.admin", "archive.routes", "fiches.routes",
-                "moderation.routes", "questions.routes")
+                "moderation.routes", "moderation.fiche_routes", "questions.routes",
+                "favourites.routes")
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -64,11 +65,12 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts import admin_bp
     from .accounts import bp as accounts_bp
     from .archive import bp as archive_bp
+    from .favourites import bp as favourites_bp
     from .fiches import bp as fiches_bp
     from .health import bp as health_bp
     from .moderation import bp as moderation_bp
     from .questions import bp as questions_bp
 
-    for blueprint in (archive_bp, fiches_bp, health_bp, accounts_bp, admin_bp, moderation_bp,
-                      questions_bp):
+    for blueprint in (archive_bp, fiches_bp, favourites_bp, health_bp, accounts_bp, admin_bp,
+                      moderation_bp, questions_bp):
         app.register_blueprint(blueprint)

@@ -58,7 +58,10 @@ def finish(config, instance_path: str, production: bool) -> None:
         config["SECRET_KEY"] = instance_secret_key(instance_path)
     if not config.get("UPLOAD_DIR"):
         config["UPLOAD_DIR"] = str(Path(instance_path) / "fiches")
-    config["MAX_CONTENT_LENGTH"] = int(float(config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+    config["MAX_UPLOAD_BYTES"] = int(float(config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+    # A margin over the file limit for the form's other fields: a file just over the limit
+    # is refused by the view, with the title and description kept; far over it, by Werkzeug.
+    config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_BYTES"] + 1024 * 1024
     if config.get("SESSION_COOKIE_SECURE") is None:
         config["SESSION_COOKIE_SECURE"] = production
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]

@@ -1,5 +1,6 @@
 """The demo séance: the page the product grew from (Anzin, 16 May, développement économique)."""
 
+import io
 import textwrap
 from datetime import datetime
 
@@ -9,8 +10,7 @@ from .archive.models import Seance
 from .archive.services import get_or_create_theme, new_join_code
 from .db import write_transaction
 from .extensions import db
-from .fiches.models import Fiche
-from .fiches.services import stored_file
+from .fiches.services import add_fiche, receive
 from .models_base import utcnow
 from .questions.models import Question
 from .sanitize import clean_html
@@ -68,8 +68,7 @@ def load_demo() -> bool:
     """Load the demo séance with its questions and fiche; False when it is already there."""
     if db.session.scalar(select(Seance.id).where(Seance.slug == DEMO_SLUG)) is not None:
         return False
-    pdf = demo_pdf()
-    with stored_file(pdf) as (stored_name, checksum), write_transaction() as session:
+    with write_transaction() as session:
         seance = Seance(
             title="Séance Développement économique",
             slug=DEMO_SLUG,
@@ -98,18 +97,9 @@ def load_demo() -> bool:
                     status_changed_at=datetime(2019, 5, 16, 12, 16 + index),
                 )
             )
-        session.add(
-            Fiche(
-                seance=seance,
-                title=FICHE_TITLE,
-                description=FICHE_DESCRIPTION,
-                original_name=FICHE_NAME,
-                stored_name=stored_name,
-                mime_type="application/pdf",
-                size=len(pdf),
-                checksum=checksum,
-            )
-        )
+    pdf = demo_pdf()
+    received = receive(io.BytesIO(pdf), FICHE_NAME, max_bytes=len(pdf))
+    add_fiche(seance.id, received, FICHE_TITLE, FICHE_DESCRIPTION, user_id=None)
     return True
 
 

@@ -4,7 +4,12 @@ from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+    default_exceptions,
+)
 
 MESSAGES = {
     400: (_l("Requête invalide"),
@@ -36,9 +41,10 @@ def render_error(code: int, message: str | None = None, **context):
     return render_template(template, code=code, title=title, message=message or default, **context), code
 
 
-# Endpoints that recover from a failed CSRF check themselves (a page left open for hours
-# gets its form back with the text kept and a fresh token): endpoint -> handler(error).
-CSRF_RECOVERY: dict = {}
+# Views that answer some errors themselves, with their form and what was typed:
+# a page left open for hours (CSRF) gets its form back with a fresh token; a too-large
+# upload gets the séance page with its message. (error kind, endpoint) -> handler(error).
+RECOVERY: dict = {}
 
 
 def is_busy(error: Exception) -> bool:
@@ -56,9 +62,15 @@ def init_app(app: Flask) -> None:
         body, status = render_error(503)
         return body, status, {"Retry-After": "2"}
 
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(error: RequestEntityTooLarge):
+        recover = RECOVERY.get(("too_large", request.endpoint))
+        response = recover(error) if recover else None
+        return response if response is not None else render_error(413)
+
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
-        recover = CSRF_RECOVERY.get(request.endpoint)
+        recover = RECOVERY.get(("csrf", request.endpoint))
         response = recover(error) if recover else None
         if response is not None:
             return response

@@ -39,10 +39,16 @@ def current_token() -> str:
     return g.participant_token
 
 
+def known_token() -> str | None:
+    """The visitor's token if they have one (from their cookie, or given in this request)."""
+    token = g.get("participant_token") or request.cookies.get(COOKIE)
+    return token if _valid(token) else None
+
+
 def current_participant_id() -> int | None:
     """The visitor's participant id when they have written something before (read only)."""
-    token = request.cookies.get(COOKIE)
-    if not _valid(token):
+    token = known_token()
+    if token is None:
         return None
     return db.session.scalar(select(Participant.id).where(Participant.token == token))
 

@@ -137,18 +137,15 @@ def make_question(app):
 
 @pytest.fixture
 def make_fiche(app):
-    """Factory: a fiche whose content is really stored in the upload folder."""
-    from masterclass.fiches.services import stored_file
-    from masterclass.models import Fiche
+    """Factory: a fiche stored through the real upload path (content checked, file placed)."""
+    import io
+
+    from masterclass.fiches.services import add_fiche, receive
 
     def _make(seance, data=b"%PDF-1.4\n%test\n", original_name="fiche.pdf",
-              mime_type="application/pdf", title="Fiche de capitalisation", **fields):
-        with stored_file(data) as (stored_name, checksum), write_transaction() as session:
-            fiche = Fiche(seance=seance, title=title, original_name=original_name,
-                          stored_name=stored_name, mime_type=mime_type, size=len(data),
-                          checksum=checksum, **fields)
-            session.add(fiche)
-        return fiche
+              title="Fiche de capitalisation", description=""):
+        received = receive(io.BytesIO(data), original_name, max_bytes=len(data) + 1)
+        return add_fiche(seance.id, received, title, description, user_id=None)
 
     return _make
 

@@ -16,7 +16,7 @@ def test_prefixed_environment_overrides_defaults(monkeypatch, tmp_path):
     monkeypatch.setenv("MASTERCLASS_SECRET_KEY", "from-env")
     app = create_app({"TESTING": True})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'env.db'}"
-    assert app.config["MAX_CONTENT_LENGTH"] == 3 * 1024 * 1024
+    assert app.config["MAX_UPLOAD_BYTES"] == 3 * 1024 * 1024
     assert app.config["UPLOAD_DIR"] == str(tmp_path / "up")
     assert app.config["PUBLIC_URL"] == "https://mc.example.org"
     assert app.config["SECRET_KEY"] == "from-env"
@@ -29,7 +29,7 @@ def test_defaults_live_in_the_instance_folder(monkeypatch, tmp_path):
     app = create_app({"TESTING": True})
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/masterclass.db")
     assert app.config["UPLOAD_DIR"].endswith("instance/fiches")
-    assert app.config["MAX_CONTENT_LENGTH"] == 20 * 1024 * 1024
+    assert app.config["MAX_UPLOAD_BYTES"] == 20 * 1024 * 1024
     key_file = os.path.join(os.path.dirname(app.config["UPLOAD_DIR"]), "secret_key")
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
     with open(key_file) as fh:

@@ -80,17 +80,20 @@ def test_identical_content_is_stored_once(app, make_seance, make_fiche):
 
 
 def test_failed_database_write_leaves_no_file(app, make_seance):
-    from masterclass.fiches.services import stored_file
+    import io
 
-    seance = make_seance()
-    try:
-        with stored_file(b"%PDF-1.4 orphan") as (name, _checksum):
-            assert (Path(app.config["UPLOAD_DIR"]) / name).exists()
-            raise RuntimeError("database said no")
-    except RuntimeError:
-        pass
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from masterclass.fiches.services import add_fiche, receive
+
+    make_seance()
+    received = receive(io.BytesIO(b"%PDF-1.4 orphan"), "orphan.pdf", max_bytes=1000)
+    with pytest.raises(IntegrityError):
+        add_fiche(99999, received, "Fiche d'une séance absente", "", user_id=None)  # foreign key fails
     assert list(Path(app.config["UPLOAD_DIR"]).iterdir()) == []
-    assert seance.fiches == []
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count(Fiche.id))) == 0
 
 
 def test_sizes_read_in_french(app):

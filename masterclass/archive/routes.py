@@ -1,6 +1,7 @@
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..favourites import services as favourites
 from ..htmx import is_htmx, render
 from ..models_base import local_now
 from . import bp, services
@@ -40,6 +41,8 @@ def seance(slug: str):
         "archive/seance.html",
         seance=seance,
         questions=services.public_questions(seance),
+        kept_seances=favourites.kept_ids("seance", [seance.id]),
+        kept_fiches=favourites.kept_ids("fiche", [f.id for f in seance.fiches]),
     )
 
 

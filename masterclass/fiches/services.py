@@ -5,15 +5,20 @@ import os
 import tempfile
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 
 from ..archive.models import Seance
 from ..db import write_transaction
 from ..extensions import db
+from ..moderation.models import AuditEntry
+from . import filetypes
 from .models import Fiche
+
+CHUNK = 64 * 1024
 
 
 def upload_dir() -> Path:
@@ -43,30 +48,152 @@ def record_download(fiche_id: int) -> None:
         )
 
 
-@contextmanager
-def stored_file(data: bytes):
-    """Store a file's content under a generated name, once per distinct content, for the
-    database work in the ``with`` block; a file this call wrote is removed if the block fails.
+@dataclass
+class Received:
+    """An upload written to a temporary file in the upload folder and accepted."""
 
-    Yields (stored_name, checksum). The content goes to a temporary file first, then is
-    moved into place, so a reader never sees half a file.
-    """
-    checksum = hashlib.sha256(data).hexdigest()
+    path: Path
+    original_name: str
+    mime_type: str
+    size: int
+    checksum: str
+
+
+def receive(stream, original_name: str, max_bytes: int) -> Received:
+    """Write an upload to a temporary file while hashing it, then check what it is.
+
+    Raises filetypes.Refused (the temporary file is gone then)."""
+    name = filetypes.clean_original_name(original_name or "")
     directory = upload_dir()
-    existing = db.session.scalar(select(Fiche.stored_name).where(Fiche.checksum == checksum).limit(1))
-    if existing and (directory / existing).is_file():
-        yield existing, checksum
-        return
-    stored_name = uuid.uuid4().hex
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".upload-")
+    path = Path(tmp)
     try:
+        digest, size = hashlib.sha256(), 0
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, directory / stored_name)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    try:
-        yield stored_name, checksum
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise filetypes.Refused("too_large")
+                digest.update(chunk)
+                fh.write(chunk)
+        mime_type = filetypes.detect(path, name)
     except BaseException:
-        (directory / stored_name).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
         raise
+    return Received(path, name, mime_type, size, digest.hexdigest())
+
+
+def _place(session, received: Received) -> tuple[str, bool]:
+    """Inside the write transaction: the stored name for this content (an identical file
+    already stored is reused), and whether a new file was put in place."""
+    existing = session.scalar(
+        select(Fiche.stored_name).where(Fiche.checksum == received.checksum).limit(1))
+    if existing and (upload_dir() / existing).is_file():
+        return existing, False
+    stored_name = uuid.uuid4().hex
+    os.replace(received.path, upload_dir() / stored_name)
+    return stored_name, True
+
+
+@contextmanager
+def _placed(received: Received):
+    """Yield a function placing the file; whatever fails after that removes a new file."""
+    placed = []
+
+    def place(session):
+        stored_name, created = _place(session, received)
+        if created:
+            placed.append(stored_name)
+        return stored_name
+
+    try:
+        yield place
+    except BaseException:
+        for stored_name in placed:
+            (upload_dir() / stored_name).unlink(missing_ok=True)
+        raise
+    finally:
+        received.path.unlink(missing_ok=True)
+
+
+def add_fiche(seance_id: int, received: Received, title: str, description: str,
+              user_id: int | None) -> Fiche:
+    """Attach an accepted upload to a séance, last in its list; audited."""
+    with _placed(received) as place, write_transaction() as session:
+        position = session.scalar(
+            select(func.coalesce(func.max(Fiche.position), 0)).where(Fiche.seance_id == seance_id))
+        fiche = Fiche(seance_id=seance_id, title=title, description=description or "",
+                      original_name=received.original_name, stored_name=place(session),
+                      mime_type=received.mime_type, size=received.size,
+                      checksum=received.checksum, position=position + 1)
+        session.add(fiche)
+        session.add(AuditEntry(seance_id=seance_id, user_id=user_id, action="fiche_add",
+                               detail=title))
+        _bump(session, seance_id)
+    return fiche
+
+
+def replace_file(fiche_id: int, received: Received, user_id: int | None) -> Fiche | None:
+    with _placed(received) as place, write_transaction() as session:
+        fiche = session.get(Fiche, fiche_id)
+        if fiche is None:
+            return None
+        old_name = fiche.stored_name
+        fiche.stored_name = place(session)
+        fiche.original_name, fiche.mime_type = received.original_name, received.mime_type
+        fiche.size, fiche.checksum = received.size, received.checksum
+        session.add(AuditEntry(seance_id=fiche.seance_id, user_id=user_id,
+                               action="fiche_replace", detail=fiche.title))
+        orphan = _orphaned(session, old_name, fiche.id)
+        _bump(session, fiche.seance_id)
+    if orphan:
+        (upload_dir() / old_name).unlink(missing_ok=True)
+    return fiche
+
+
+def delete_fiche(fiche_id: int, user_id: int | None) -> Fiche | None:
+    """Delete a fiche, the favourites that kept it, and its file when no other fiche shares it."""
+    from ..favourites.models import Favourite
+
+    with write_transaction() as session:
+        fiche = session.get(Fiche, fiche_id)
+        if fiche is None:
+            return None
+        orphan = _orphaned(session, fiche.stored_name, fiche.id)
+        session.execute(delete(Favourite).where(Favourite.kind == "fiche",
+                                                Favourite.target_id == fiche.id))
+        session.add(AuditEntry(seance_id=fiche.seance_id, user_id=user_id,
+                               action="fiche_delete", detail=fiche.title))
+        _bump(session, fiche.seance_id)
+        session.delete(fiche)
+    # After the commit: a failed transaction must not lose a file still referenced.
+    if orphan:
+        (upload_dir() / fiche.stored_name).unlink(missing_ok=True)
+    return fiche
+
+
+def move_fiche(fiche_id: int, direction: str) -> Fiche | None:
+    """Swap a fiche with its neighbour above or below."""
+    with write_transaction() as session:
+        fiche = session.get(Fiche, fiche_id)
+        if fiche is None:
+            return None
+        siblings = list(session.scalars(select(Fiche).where(Fiche.seance_id == fiche.seance_id)
+                                        .order_by(Fiche.position, Fiche.id)))
+        index = siblings.index(fiche)
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= other < len(siblings):
+            siblings[index], siblings[other] = siblings[other], siblings[index]
+        for position, sibling in enumerate(siblings, start=1):
+            sibling.position = position
+    return fiche
+
+
+def _orphaned(session, stored_name: str, fiche_id: int) -> bool:
+    return session.scalar(select(func.count(Fiche.id)).where(
+        Fiche.stored_name == stored_name, Fiche.id != fiche_id)) == 0
+
+
+def _bump(session, seance_id: int) -> None:
+    session.execute(update(Seance).where(Seance.id == seance_id)
+                    .values(version=Seance.version + 1))

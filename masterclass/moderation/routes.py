@@ -49,9 +49,24 @@ def edit_seance(slug: str):
             changed = services.update_seance(seance, form.data, current_user.id)
             flash(_("Modifications enregistrées.") if changed else _("Aucune modification."), "success")
             return redirect(url_for("moderation.edit_seance", slug=seance.slug), 303)
-    return render_template("moderation/seance_form.html", form=form, seance=seance,
-                           themes=all_themes(), audit=services.audit_trail(seance)), (
-        400 if form.errors else 200)
+    return edit_page(seance, form=form, status=400 if form.errors else 200)
+
+
+def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None, message_kind="error"):
+    """The séance's moderation page; htmx asks for the fiches section alone."""
+    from ..fiches.forms import ACCEPT, FicheForm
+
+    fiche_form = fiche_form or FicheForm(formdata=None)
+    context = {"seance": seance, "fiche_form": fiche_form, "fiche_message": fiche_message,
+               "message_kind": message_kind, "accept": ACCEPT}
+    if is_htmx():
+        return make_response(render_template("moderation/_fiches.html", **context), status)
+    if form is None:
+        form = SeanceForm(formdata=None)
+        _fill(form, seance)
+    return make_response(render_template(
+        "moderation/seance_form.html", form=form, themes=all_themes(),
+        audit=services.audit_trail(seance), **context), status)
 
 
 @bp.get("/seances/<slug>/apercu")

@@ -5,7 +5,7 @@ from sqlalchemy.exc import OperationalError
 
 from ..archive.models import Seance
 from ..archive.services import get_published
-from ..errors import CSRF_RECOVERY, is_busy
+from ..errors import RECOVERY, is_busy
 from ..extensions import db, limiter
 from ..htmx import conditional, fragment_etag, is_htmx, not_modified, render
 from ..participants import current_participant_id, current_token, participant_key
@@ -104,7 +104,7 @@ def csrf_failure_on_submit(error: CSRFError):
     return _participant_page(seance, QuestionForm(), 400, MESSAGES["expired"])
 
 
-CSRF_RECOVERY["questions.submit"] = csrf_failure_on_submit
+RECOVERY[("csrf", "questions.submit")] = csrf_failure_on_submit
 
 
 @bp.get("/seances/<slug>/questions/live")

@@ -1,0 +1,104 @@
+"""Moderators attach fiches to séances: upload, replace, reorder, delete."""
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..errors import RECOVERY
+from ..extensions import db
+from ..fiches import services as fiche_services
+from ..fiches.filetypes import Refused
+from ..fiches.forms import FicheForm, ReplaceFileForm
+from ..fiches.models import Fiche
+from ..htmx import is_htmx
+from . import bp, services
+from .routes import edit_page
+
+ACCEPTED = _l("Formats acceptés : PDF, OpenDocument (odt, ods, odp), Word, Excel et PowerPoint "
+              "(docx, xlsx, pptx), images PNG et JPEG.")
+REFUSALS = {
+    "type": _l("Ce type de fichier n'est pas accepté."),
+    "content": _l("Le contenu du fichier ne correspond pas à son extension."),
+    "empty": _l("Le fichier est vide."),
+    "double_extension": _l("Le nom du fichier contient une double extension (par exemple "
+                           "« .php.pdf ») : renommez-le."),
+}
+
+
+def _refusal(reason: str) -> str:
+    if reason == "too_large":
+        return _("Le fichier dépasse la taille maximale de %(mb)s Mo.",
+                 mb=current_app.config["MAX_UPLOAD_MB"])
+    return f"{REFUSALS[reason]} {ACCEPTED}"
+
+
+def _done(seance, message: str):
+    if is_htmx():
+        db.session.expire_all()
+        return edit_page(services.get_seance(seance.slug), fiche_message=message, message_kind="success")
+    flash(message, "success")
+    return redirect(url_for("moderation.edit_seance", slug=seance.slug) + "#fiches-admin", 303)
+
+
+@bp.post("/seances/<slug>/fiches")
+def upload_fiche(slug: str):
+    seance = services.get_seance(slug) or abort(404)
+    form = FicheForm()
+    if not form.validate_on_submit():
+        return edit_page(seance, fiche_form=form, status=400)
+    try:
+        received = fiche_services.receive(form.file.data.stream, form.file.data.filename,
+                                          current_app.config["MAX_UPLOAD_BYTES"])
+    except Refused as refusal:
+        form.file.errors.append(_refusal(refusal.reason))
+        return edit_page(seance, fiche_form=form, status=413 if refusal.reason == "too_large" else 400)
+    fiche_services.add_fiche(seance.id, received, form.title.data, form.description.data,
+                             current_user.id)
+    return _done(seance, _("Fiche « %(title)s » ajoutée.", title=form.title.data))
+
+
+def _upload_too_large(_error):
+    seance = services.get_seance((request.view_args or {}).get("slug", ""))
+    if seance is None:
+        return None
+    form = FicheForm(formdata=None)
+    form.file.errors = [_refusal("too_large")]
+    return edit_page(seance, fiche_form=form, status=413)
+
+
+RECOVERY[("too_large", "moderation.upload_fiche")] = _upload_too_large
+
+
+@bp.post("/fiches/<int:fiche_id>/remplacer")
+def replace_fiche_file(fiche_id: int):
+    fiche = db.session.get(Fiche, fiche_id) or abort(404)
+    seance = fiche.seance
+    form = ReplaceFileForm()
+    if not form.validate_on_submit():
+        return edit_page(seance, status=400, fiche_message=_("Choisissez un fichier."))
+    try:
+        received = fiche_services.receive(form.file.data.stream, form.file.data.filename,
+                                          current_app.config["MAX_UPLOAD_BYTES"])
+    except Refused as refusal:
+        return edit_page(seance, status=413 if refusal.reason == "too_large" else 400,
+                         fiche_message=_refusal(refusal.reason))
+    fiche_services.replace_file(fiche_id, received, current_user.id)
+    return _done(seance, _("Fichier de « %(title)s » remplacé.", title=fiche.title))
+
+
+@bp.post("/fiches/<int:fiche_id>/deplacer")
+def move_fiche(fiche_id: int):
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    fiche = fiche_services.move_fiche(fiche_id, direction) or abort(404)
+    return _done(fiche.seance, _("Ordre des fiches enregistré."))
+
+
+@bp.post("/fiches/<int:fiche_id>/supprimer")
+def delete_fiche(fiche_id: int):
+    fiche = db.session.get(Fiche, fiche_id) or abort(404)
+    seance, title = fiche.seance, fiche.title
+    fiche_services.delete_fiche(fiche_id, current_user.id)
+    return _done(seance, _("Fiche « %(title)s » supprimée.", title=title))
