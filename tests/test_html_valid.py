@@ -13,6 +13,7 @@ PAGES = {
     "seance": "/seances/seance-developpement-economique-2019-05-16",
     "not-found": "/nulle-part",
     "join-unknown": "/rejoindre?code=ZZZZZZ",
+    "favourites-empty": "/favoris",
 }
 
 
@@ -71,6 +72,9 @@ def test_live_pages_are_valid_html(client, demo, auth, tmp_path):
                                            "csrf_token": csrf_token(client, f"{base}/questions")})
     pages = {"participant": f"{base}/questions", "screen": f"{base}/ecran", "seance-open": base}
     bodies = {name: client.get(url).data for name, url in pages.items()}
+    client.post(f"/favoris/seance/{demo.id}", data={"csrf_token": csrf_token(client)})
+    client.post(f"/favoris/fiche/{demo.fiches[0].id}", data={"csrf_token": csrf_token(client)})
+    bodies["favourites"] = client.get("/favoris").data
     auth.login(role="moderator")
     bodies["queue"] = client.get(f"/moderation/seances/{demo.slug}/questions").data
     check_pages(client, {}, tmp_path, extra=bodies)
