@@ -27,9 +27,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from . import cli, errors, formatting, participants, security
+    from .search import index as search_index
 
     errors.init_app(app)
     participants.init_app(app)
+    search_index.init_app(app)
     formatting.init_app(app)
     security.init_app(app)
     cli.init_app(app)
@@ -52,9 +54,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
 
 
-VIEW_MODULES = ("accounts.routes", "accounts.admin", "archive.routes", "fiches.routes",
+VIEW_MODULES = ("accounts.routes", "accounts.admin", "archive.routes", "archive.feeds", "fiches.routes",
                 "moderation.routes", "moderation.fiche_routes", "questions.routes",
-                "favourites.routes")
+                "favourites.routes", "search.routes")
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -70,7 +72,8 @@ def _register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .moderation import bp as moderation_bp
     from .questions import bp as questions_bp
+    from .search import bp as search_bp
 
     for blueprint in (archive_bp, fiches_bp, favourites_bp, health_bp, accounts_bp, admin_bp,
-                      moderation_bp, questions_bp):
+                      moderation_bp, questions_bp, search_bp):
         app.register_blueprint(blueprint)

@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(load_demo_command)
     app.cli.add_command(demo_moderator)
     app.cli.add_command(backup)
+    app.cli.add_command(reindex)
 
 
 @click.command("create-user")
@@ -70,3 +71,14 @@ def backup(dest: str) -> None:
         raise click.ClickException(str(error)) from error
     current_app.logger.info("Backup written to %s", dest)
     click.echo(f"Backup written to {dest} ({pages} pages), integrity check: ok")
+
+
+@click.command("reindex")
+def reindex() -> None:
+    """Rebuild the search index from the séances, questions and fiches."""
+    from .db import write_transaction
+    from .search.index import rebuild
+
+    with write_transaction() as session:
+        rows = rebuild(session)
+    click.echo(f"Search index rebuilt: {rows} entries.")

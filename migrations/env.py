@@ -40,6 +40,11 @@ target_db = current_app.extensions['migrate'].db
 # ... etc.
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    # The FTS5 search index and its shadow tables are made by hand in their migration.
+    return not (type_ == "table" and name.startswith("search_index"))
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -86,6 +91,7 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -14,6 +14,8 @@ PAGES = {
     "not-found": "/nulle-part",
     "join-unknown": "/rejoindre?code=ZZZZZZ",
     "favourites-empty": "/favoris",
+    "search": "/recherche?q=recruter",
+    "search-empty": "/recherche",
 }
 
 

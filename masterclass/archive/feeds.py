@@ -1,0 +1,43 @@
+"""The Atom feed of published séances and the sitemap of public pages."""
+
+from flask import current_app, make_response, render_template, request, url_for
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models_base import utcnow
+from . import bp
+from .models import Seance
+
+FEED_SIZE = 50
+
+
+def absolute(path: str) -> str:
+    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+    return base + path
+
+
+def _xml(template: str, content_type: str, **context):
+    response = make_response(render_template(template, absolute=absolute, **context))
+    response.headers["Content-Type"] = content_type
+    return response
+
+
+@bp.get("/flux.atom")
+def feed():
+    seances = db.session.scalars(
+        select(Seance).where(Seance.published.is_(True))
+        .order_by(Seance.starts_at.desc(), Seance.id.desc()).limit(FEED_SIZE)).all()
+    updated = max((s.updated_at for s in seances), default=utcnow())
+    return _xml("archive/feed.xml", "application/atom+xml; charset=utf-8",
+                seances=seances, updated=updated)
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    rows = db.session.execute(
+        select(Seance.slug, Seance.updated_at).where(Seance.published.is_(True))
+        .order_by(Seance.starts_at.desc())).all()
+    pages = [(url_for("archive.home"), None), (url_for("archive.seances"), None),
+             (url_for("search.search"), None)]
+    pages += [(url_for("archive.seance", slug=slug), updated) for slug, updated in rows]
+    return _xml("archive/sitemap.xml", "application/xml; charset=utf-8", pages=pages)
