@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_moderator)
     app.cli.add_command(backup)
     app.cli.add_command(reindex)
+    app.cli.add_command(generate_archive)
 
 
 @click.command("create-user")
@@ -82,3 +83,15 @@ def reindex() -> None:
     with write_transaction() as session:
         rows = rebuild(session)
     click.echo(f"Search index rebuilt: {rows} entries.")
+
+
+@click.command("generate-archive")
+@click.option("--seances", type=click.IntRange(1, 100_000), default=100)
+@click.option("--questions", type=click.IntRange(0, 1_000_000), default=1000,
+              help="Questions in all, spread evenly over the séances.")
+def generate_archive(seances: int, questions: int) -> None:
+    """Add a made-up archive (published séances, approved questions), for benchmarks."""
+    from .generate import generate
+
+    total = generate(seances, questions // seances)
+    click.echo(f"Archive now holds {total} séances.")

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from masterclass.db import write_transaction
 from masterclass.extensions import db
 from masterclass.models import Participant, Question, Seance, Vote
+from masterclass.questions import services
 
 from .helpers import csrf_token, soup, text_of
 
@@ -187,7 +188,13 @@ def test_unchanged_poll_gets_304_and_any_change_a_new_etag(client, live, make_qu
     assert first.headers["Cache-Control"] == "no-cache, private"
     again = client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
-    ask(client, live)  # even a pending question changes this participant's fragment
+    ask(client, live)  # a pending question changes no one else's view...
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    # ...and its asker's page drops its ETag after sending: the whole list shows it.
+    assert "Comment trouver un stage ?" in client.get(url).get_data(as_text=True)
+    make_question(live, body="Une question approuvée ?")
+    with write_transaction() as session:  # what moderators and votes do: a new version
+        services.bump_version(session, live.id)
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
     other_sort = client.get(url + "?tri=recent", headers={"If-None-Match": changed.headers["ETag"]})
@@ -209,10 +216,13 @@ def test_unchanged_poll_costs_one_indexed_read(app, client, live):
         assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
-    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 1 and "WHERE seance.slug = ?" in selects[0]
-    with db.engine.connect() as conn:
-        plan = " ".join(str(row) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + selects[0], (live.slug,)))
+    assert statements == []  # not even the ORM: the fast path's single read below
+    from masterclass.fastpoll import ConditionalPoll
+
+    poll = app.wsgi_app
+    assert isinstance(poll, ConditionalPoll)
+    plan = " ".join(str(row) for row in poll._connection().execute(
+        "EXPLAIN QUERY PLAN SELECT version, published FROM seance WHERE slug = ?", (live.slug,)))
     assert "USING INDEX" in plan
 
 
@@ -339,8 +349,6 @@ def test_seance_page_links_open_seances_to_the_question_page(client, live):
 def test_a_busy_database_is_a_503_that_keeps_the_text(client, live, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from masterclass.questions import services
-
     def locked(*_args, **_kwargs):
         raise OperationalError("INSERT", {}, Exception("database is locked"))
 
@@ -354,8 +362,6 @@ def test_a_busy_database_is_a_503_that_keeps_the_text(client, live, monkeypatch)
 def test_a_busy_database_elsewhere_is_a_503_not_a_500(client, live, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from masterclass.questions import services
-
     def locked(*_args, **_kwargs):
         raise OperationalError("UPDATE", {}, Exception("database is locked"))
 
@@ -363,3 +369,30 @@ def test_a_busy_database_elsewhere_is_a_503_not_a_500(client, live, monkeypatch)
     response = vote(client, live_question_id(live))
     assert response.status_code == 503 and response.headers["Retry-After"] == "2"
     assert "Service momentanément indisponible" in text_of(response)
+
+
+def test_unchanged_poll_is_answered_before_flask(app, client, live, monkeypatch):
+    """The fast path answers exactly what the view would, without running any view."""
+    url = f"/seances/{live.slug}/questions/live?tri=recent"
+    etag = client.get(url).headers["ETag"]
+    calls = []
+    monkeypatch.setattr(app, "full_dispatch_request", lambda: calls.append(1) or (_ for _ in ()).throw(AssertionError))
+    response = client.get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 304 and calls == []
+    assert response.headers["ETag"] == etag and response.headers["X-Content-Type-Options"] == "nosniff"
+    screen = f"/seances/{live.slug}/ecran"
+    monkeypatch.undo()
+    screen_etag = client.get(screen, headers={"HX-Request": "true"}).headers["ETag"]
+    monkeypatch.setattr(app, "full_dispatch_request", lambda: calls.append(1) or (_ for _ in ()).throw(AssertionError))
+    assert client.get(screen, headers={"HX-Request": "true", "If-None-Match": screen_etag}).status_code == 304
+    assert calls == []
+
+
+def test_fast_path_never_answers_for_unpublished_or_unknown_seances(client, live):
+    url = f"/seances/{live.slug}/questions/live"
+    etag = client.get(url).headers["ETag"]
+    with write_transaction() as session:
+        seance = session.get(Seance, live.id)
+        seance.published = False
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 404
+    assert client.get("/seances/inconnue/questions/live", headers={"If-None-Match": etag}).status_code == 404

@@ -45,3 +45,15 @@ def test_htmx_is_vendored_with_its_version_and_csrf_header_is_on_body(client, de
     assert page.find("script", src="/static/js/htmx-2.0.11.min.js")
     assert client.get("/static/js/htmx-2.0.11.min.js").status_code == 200
     assert '"X-CSRFToken"' in page.body["hx-headers"]
+
+
+def test_static_files_are_served_compressed_to_who_accepts_it(client):
+    import gzip
+
+    plain = client.get("/static/js/htmx-2.0.11.min.js")
+    packed = client.get("/static/js/htmx-2.0.11.min.js", headers={"Accept-Encoding": "gzip, br"})
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data and len(packed.data) < len(plain.data) / 2
+    assert packed.headers["Content-Type"].startswith("text/javascript")
+    assert client.get("/static/../masterclass/config.py", headers={"Accept-Encoding": "gzip"}).status_code == 404
+    assert client.get("/static/css/site.css", headers={"Accept-Encoding": "gzip"}).headers["Content-Encoding"] == "gzip"

@@ -112,7 +112,7 @@ def queue(slug: str):
 @bp.get("/seances/<slug>/questions/live")
 def queue_live(slug: str):
     state = question_services.live_state(slug) or abort(404)
-    etag = fragment_etag(state.version, "queue")
+    etag = fragment_etag(state.version, question_services.queue_marker(state.seance_id), "queue")
     cached = not_modified(etag)
     if cached is not None:
         return cached

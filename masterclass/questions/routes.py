@@ -28,8 +28,7 @@ MESSAGES = {
 
 
 def _sort() -> str:
-    sort = request.args.get("tri", "votes")
-    return sort if sort in services.SORTS else "votes"
+    return services.parse_sort(request.args.get("tri"))
 
 
 def _published_or_404(slug: str) -> Seance:

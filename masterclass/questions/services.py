@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, func, select, update
 
 from ..archive.models import Seance
 from ..db import write_transaction
@@ -13,6 +13,10 @@ from ..participants import participant_id_for_write
 from .models import PUBLIC_STATUSES, STATUSES, Question, Vote
 
 SORTS = ("votes", "recent")
+
+
+def parse_sort(value: str | None) -> str:
+    return value if value in SORTS else "votes"
 
 
 class QuestionError(Exception):
@@ -38,6 +42,13 @@ class LiveState:
     questions_open: bool
 
 
+def queue_marker(seance_id: int) -> str:
+    """What the moderators' queue ETag adds to the version: questions received so far."""
+    count, last = db.session.execute(
+        select(func.count(Question.id), func.max(Question.id)).where(Question.seance_id == seance_id)).one()
+    return f"{count}.{last or 0}"
+
+
 def live_state(slug: str) -> LiveState | None:
     """The one indexed read an unchanged poll costs."""
     row = db.session.execute(
@@ -58,7 +69,8 @@ def submit(seance_id: int, body: str, author: str) -> Question:
         question = Question(seance_id=seance_id, participant_id=participant_id_for_write(session),
                             body=body, author=author or "", status="pending")
         session.add(question)
-        bump_version(session, seance_id)
+        # No version bump: a pending question changes no one's view but its asker's (whose
+        # page drops its ETag after sending) and the moderators' queue (whose ETag counts it).
     return question
 
 

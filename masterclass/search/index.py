@@ -181,6 +181,11 @@ class Hit:
     snippet: str
 
 
+# Ranking reads every candidate; past this many matches the archive answers with the best of
+# the newest candidates (highest rowids first), so a search costs the same at any size.
+MAX_CANDIDATES = 1000
+
+
 def query(session, raw: str, kind: str, limit: int) -> list[Hit]:
     """Best matches of one kind, ranked (a match in a title counts five times)."""
     match = to_match(raw)
@@ -191,8 +196,11 @@ def query(session, raw: str, kind: str, limit: int) -> list[Hit]:
                highlight(search_index, 3, :start, :end),
                snippet(search_index, 4, :start, :end, '…', 32)
         FROM search_index
-        WHERE search_index MATCH :match AND kind = :kind
+        WHERE search_index MATCH :match AND rowid IN (
+            SELECT rowid FROM search_index
+            WHERE search_index MATCH :match AND rowid % 4 = :code
+            ORDER BY rowid DESC LIMIT :candidates)
         ORDER BY bm25(search_index, 0, 0, 0, 5.0, 1.0)
-        LIMIT :limit"""), {"match": match, "kind": kind, "limit": limit,
-                           "start": START, "end": END})
+        LIMIT :limit"""), {"match": match, "code": KIND_CODE[kind], "limit": limit,
+                           "candidates": MAX_CANDIDATES, "start": START, "end": END})
     return [Hit(*row) for row in rows]

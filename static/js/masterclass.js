@@ -35,6 +35,14 @@
     var etag = xhr.getResponseHeader("ETag");
     if (etag && xhr.status === 200) etags[pollKey(evt.detail)] = etag;
   });
+  // A sent question changes only its asker's view (and the moderators'): forget the ETags
+  // so the next poll, triggered right away by "questions-changed", fetches the list whole.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var elt = evt.detail.elt;
+    if (elt && elt.hasAttribute && elt.hasAttribute("data-ask-form") && evt.detail.xhr.status === 200) {
+      etags = {};
+    }
+  });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible" && window.htmx) {
       document.querySelectorAll("[data-poll]").forEach(function (elt) { htmx.trigger(elt, "questions-changed"); });
