@@ -127,9 +127,12 @@ def make_question(app):
     from masterclass.models import Question
 
     def _make(seance, body="Comment aider une entreprise à recruter ?", status="approved", **fields):
+        from masterclass.questions.services import bump_version
+
         with write_transaction() as session:
             question = Question(seance=seance, body=body, status=status, **fields)
             session.add(question)
+            bump_version(session, seance.id)  # what every visible change does
         return question
 
     return _make

@@ -396,3 +396,19 @@ def test_fast_path_never_answers_for_unpublished_or_unknown_seances(client, live
         seance.published = False
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 404
     assert client.get("/seances/inconnue/questions/live", headers={"If-None-Match": etag}).status_code == 404
+
+
+def test_cached_room_list_is_personalised_per_participant(app, live):
+    """The list is rendered once per version; each participant still sees their own votes and token."""
+    question_id = live_question_id(live)
+    anne, bruno = app.test_client(), app.test_client()
+    vote(anne, question_id)
+    url = f"/seances/{live.slug}/questions/live"
+    anne_page, bruno_page = soup(anne.get(url)), soup(bruno.get(url))
+    assert anne_page.find(id=f"vote-bouton-{question_id}")["aria-pressed"] == "true"
+    assert bruno_page.find(id=f"vote-bouton-{question_id}")["aria-pressed"] == "false"
+    anne_token = anne_page.find("input", attrs={"name": "csrf_token"})["value"]
+    bruno_token = bruno_page.find("input", attrs={"name": "csrf_token"})["value"]
+    assert anne_token != bruno_token and "csrf-hole" not in str(anne_page)
+    # The token filled into Bruno's list is really his.
+    assert bruno.post(f"/questions/{question_id}/vote", data={"csrf_token": bruno_token}).status_code == 303

@@ -9,7 +9,7 @@ from ..errors import RECOVERY, is_busy
 from ..extensions import db, limiter
 from ..htmx import conditional, fragment_etag, is_htmx, not_modified, render
 from ..participants import current_participant_id, current_token, participant_key
-from . import bp, services
+from . import bp, live_cache, services
 from .forms import QuestionForm
 from .models import Question
 from .services import QuestionError
@@ -35,13 +35,11 @@ def _published_or_404(slug: str) -> Seance:
     return get_published(slug) or abort(404)
 
 
-def _live_context(seance_id: int, sort: str) -> dict:
+def _live_context(seance: Seance, sort: str) -> dict:
     participant_id = current_participant_id()
-    questions = services.live_questions(seance_id, sort)
     return {
-        "questions": questions,
-        "mine": services.my_questions(seance_id, participant_id),
-        "voted": services.voted_ids(participant_id, [q.id for q in questions]),
+        "room_html": live_cache.room_html(seance, sort, participant_id),
+        "mine": services.my_questions(seance.id, participant_id),
         "sort": sort,
     }
 
@@ -49,7 +47,7 @@ def _live_context(seance_id: int, sort: str) -> dict:
 def _participant_page(seance: Seance, form: QuestionForm, status: int = 200, message=None,
                       message_kind="error"):
     context = {"seance": seance, "form": form, "message": message, "message_kind": message_kind,
-               **_live_context(seance.id, _sort())}
+               **_live_context(seance, _sort())}
     template = "questions/_ask.html" if is_htmx() else "questions/participant.html"
     return make_response(render_template(template, **context), status)
 
@@ -118,7 +116,7 @@ def live(slug: str):
         return cached
     seance = get_published(slug)
     response = make_response(render_template("questions/_live.html", seance=seance,
-                                             **_live_context(seance.id, sort)))
+                                             **_live_context(seance, sort)))
     return conditional(response, etag)
 
 

@@ -123,12 +123,13 @@ def my_questions(seance_id: int, participant_id: int | None) -> list[Question]:
     ))
 
 
-def voted_ids(participant_id: int | None, question_ids: list[int]) -> set[int]:
-    if participant_id is None or not question_ids:
-        return set()
-    return set(db.session.scalars(
-        select(Vote.question_id).where(Vote.participant_id == participant_id,
-                                       Vote.question_id.in_(question_ids))))
+def voted_in_seance(participant_id: int | None, seance_id: int) -> list[int]:
+    """The questions of this séance the participant supports."""
+    if participant_id is None:
+        return []
+    return list(db.session.scalars(
+        select(Vote.question_id).join(Question, Question.id == Vote.question_id)
+        .where(Vote.participant_id == participant_id, Question.seance_id == seance_id)))
 
 
 # --- moderators ----------------------------------------------------------------------------------
