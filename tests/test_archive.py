@@ -188,3 +188,12 @@ def test_join_with_an_unknown_code_shows_the_form_again(client, demo):
     page = soup(response)
     assert "Aucune séance ne porte le code « ZZZZZZ »" in page.get_text()
     assert page.find("input", attrs={"name": "code"})["value"] == "ZZZZZZ"
+
+
+def test_archive_counts_and_filters_follow_new_seances(client, make_seance):
+    make_seance(title="Séance A", city="Anzin", starts_at=datetime(2024, 5, 1, 18))
+    assert "1 séance" in text_of(client.get("/seances"))
+    make_seance(title="Séance B", city="Denain", starts_at=datetime(2025, 5, 1, 18))
+    page = soup(client.get("/seances"))
+    assert "2 séances" in page.get_text()
+    assert [o.get_text() for o in page.select("#ville option")][1:] == ["Anzin", "Denain"]

@@ -38,7 +38,8 @@ class Seance(db.Model):
     # Bumped on every change a live list shows: the ETag of the live fragments.
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Indexed: max(id), max(updated_at) tell in two index reads whether the archive changed.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
     theme: Mapped["Theme | None"] = relationship(lazy="joined")
     fiches: Mapped[list["Fiche"]] = relationship(  # noqa: F821

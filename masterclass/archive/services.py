@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -108,6 +109,22 @@ def parse_year(raw: str | None) -> int | None:
     return year if 1900 <= year <= 2200 else None
 
 
+def archive_signature() -> tuple:
+    """Changes whenever a séance is added or saved: two index reads, whatever the archive's size."""
+    return tuple(db.session.execute(select(func.max(Seance.id), func.max(Seance.updated_at))).one())
+
+
+def _cached(key: tuple, compute):
+    """Per-process memo of what only changes with the archive (counts, filter choices)."""
+    cache = current_app.extensions.setdefault("archive_cache", {})
+    full_key = (archive_signature(), *key)
+    if full_key not in cache:
+        if len(cache) > 512:
+            cache.clear()
+        cache[full_key] = compute()
+    return cache[full_key]
+
+
 def archive_page(filters: ArchiveFilters, page: int, per_page: int) -> Page:
     """Published séances, newest first, filtered; the page is clamped to the last one."""
     query = published()
@@ -120,7 +137,8 @@ def archive_page(filters: ArchiveFilters, page: int, per_page: int) -> Page:
             Seance.starts_at >= datetime(filters.year, 1, 1),
             Seance.starts_at < datetime(filters.year + 1, 1, 1),
         )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = _cached(("count", filters.theme, filters.city, filters.year),
+                    lambda: db.session.scalar(select(func.count()).select_from(query.subquery())))
     pages = max(1, math.ceil(total / per_page))
     page = min(page, pages)
     items = db.session.scalars(
@@ -131,20 +149,30 @@ def archive_page(filters: ArchiveFilters, page: int, per_page: int) -> Page:
     return Page(items=list(items), page=page, pages=pages, total=total)
 
 
+@dataclass(frozen=True)
+class ThemeChoice:
+    slug: str
+    name: str
+
+
 @dataclass
 class FilterOptions:
-    themes: list[Theme]
+    themes: list[ThemeChoice]
     cities: list[str]
     years: list[int]
 
 
 def filter_options() -> FilterOptions:
     """The choices offered by the archive filters: only values that have séances."""
-    themes = db.session.scalars(
-        select(Theme)
+    return _cached(("options",), _filter_options)
+
+
+def _filter_options() -> FilterOptions:
+    # Plain values, not ORM objects: this outlives the session that read it.
+    themes = [ThemeChoice(slug, name) for slug, name in db.session.execute(
+        select(Theme.slug, Theme.name)
         .where(Theme.id.in_(published().with_only_columns(Seance.theme_id).distinct()))
-        .order_by(Theme.name)
-    ).all()
+        .order_by(Theme.name))]
     cities = db.session.scalars(
         published().with_only_columns(Seance.city).distinct().order_by(Seance.city)
     ).all()
@@ -155,7 +183,7 @@ def filter_options() -> FilterOptions:
     if bounds[0] is not None:
         first, last = _as_datetime(bounds[0]).year, _as_datetime(bounds[1]).year
         years = list(range(last, first - 1, -1))
-    return FilterOptions(themes=list(themes), cities=list(cities), years=years)
+    return FilterOptions(themes=themes, cities=list(cities), years=years)
 
 
 def _as_datetime(value) -> date:
