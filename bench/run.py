@@ -152,13 +152,20 @@ def side_by_side(project: Server, bare: Server) -> list[dict]:
         for label, url, hdrs in (order if i % 2 == 0 else order[::-1]):
             results[label] = wrk(url, hdrs)
         p, b = results["project"], results["bare"]
-        rows.append({"name": name, **p, "bare_rps": b["rps"], "ratio": p["rps"] / b["rps"],
-                     "target": target, "bare_non2xx": b["non2xx"]})
+        rows.append({"name": name, **p, "bare_rps": b["rps"], "target": target,
+                     "bare_non2xx": b["non2xx"]})
+    # The bare app's rate drifts between runs (seen here: ~1,700 or ~6,500 req/s from one run
+    # to the next): ratios are taken to the median of all its runs, the adjacent run shown.
+    reference = statistics.median(r["bare_rps"] for r in rows)
+    for r in rows:
+        r["ratio"] = r["rps"] / reference
+    log(f"bare app: median {reference:.0f} req/s over {len(rows)} runs "
+        f"(min {min(r['bare_rps'] for r in rows):.0f}, max {max(r['bare_rps'] for r in rows):.0f})")
     return rows
 
 
 def print_table(rows: list[dict]) -> None:
-    log(f"{'case':<24}{'req/s':>9}{'bare req/s':>12}{'ratio':>7}{'target':>8}{'p50 ms':>8}"
+    log(f"{'case':<24}{'req/s':>9}{'bare beside':>12}{'ratio':>7}{'target':>8}{'p50 ms':>8}"
         f"{'p99 ms':>8}{'non-2xx/3xx':>13}  ok")
     for r in rows:
         ok = r["ratio"] >= r["target"] and r["non2xx"] == 0 and r["bare_non2xx"] == 0
@@ -338,6 +345,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-growth", action="store_true")
     parser.add_argument("--room-seconds", type=int, default=60)
+    parser.add_argument("--growth-only", action="store_true")
     options = parser.parse_args()
     if not shutil.which("wrk"):
         log("wrk is missing: apt-get install -y wrk")
@@ -347,6 +355,8 @@ def main() -> int:
     log(f"machine: {os.cpu_count()} cores; gunicorn {' '.join(GUNICORN_ARGS)} for both apps; "
         "wrk -t2 -c16 -d5s on loopback\n")
 
+    if options.growth_only:
+        return report_growth(failures)
     db = fresh_database(WORK / "live" / "masterclass.db")
     realistic_seance(db)
     with Server("wsgi:app", 8701, project_env(db)) as project, \
@@ -392,17 +402,25 @@ def main() -> int:
         f"bare app workers: {', '.join(f'{kb / 1024:.0f} MB' for kb in bare_memory)}")
 
     if not options.skip_growth:
-        log("\n== Growth: 100 séances / 1 000 questions, then 10 000 / 100 000 ==")
-        rows = growth(8703)
-        for name in ("archive page", "search"):
-            small, large = [r for r in rows if r["name"] == name]
-            cost = small["rps"] / large["rps"]
-            log(f"{name:<14} small {small['rps']:>7.0f} req/s p99 {small['p99']:.1f} ms | "
-                f"large {large['rps']:>7.0f} req/s p99 {large['p99']:.1f} ms | "
-                f"large costs {cost:.2f}x (target <= 1.5)")
-            if cost > 1.5:
-                failures.append(f"growth: {name} costs {cost:.2f}x")
+        return report_growth(failures)
+    return conclude(failures)
 
+
+def report_growth(failures: list) -> int:
+    log("\n== Growth: 100 séances / 1 000 questions, then 10 000 / 100 000 ==")
+    rows = growth(8703)
+    for name in ("archive page", "search"):
+        small, large = [r for r in rows if r["name"] == name]
+        cost = small["rps"] / large["rps"]
+        log(f"{name:<14} small {small['rps']:>7.0f} req/s p99 {small['p99']:.1f} ms | "
+            f"large {large['rps']:>7.0f} req/s p99 {large['p99']:.1f} ms | "
+            f"large costs {cost:.2f}x (target <= 1.5)")
+        if cost > 1.5:
+            failures.append(f"growth: {name} costs {cost:.2f}x")
+    return conclude(failures)
+
+
+def conclude(failures: list) -> int:
     log("\n" + ("All targets met." if not failures else "Targets missed:\n  " + "\n  ".join(failures)))
     return 1 if failures else 0
 

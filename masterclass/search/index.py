@@ -181,9 +181,9 @@ class Hit:
     snippet: str
 
 
-# Ranking reads every candidate; past this many matches the archive answers with the best of
+# Ranking (and highlighting) reads every candidate; past this many matches the archive answers with the best of
 # the newest candidates (highest rowids first), so a search costs the same at any size.
-MAX_CANDIDATES = 1000
+MAX_CANDIDATES = 300
 
 
 def query(session, raw: str, kind: str, limit: int) -> list[Hit]:
@@ -191,16 +191,23 @@ def query(session, raw: str, kind: str, limit: int) -> list[Hit]:
     match = to_match(raw)
     if match is None:
         return []
+    params = {"match": match, "code": KIND_CODE[kind]}
+    # The newest candidates first (a walk down the doclists), then rank only those: a rowid
+    # range is a constraint FTS5 applies while matching, where "rowid IN (...)" would make
+    # it re-match row by row.
+    lowest = session.execute(text("""
+        SELECT min(rowid) FROM (
+            SELECT rowid FROM search_index
+            WHERE search_index MATCH :match AND rowid % 4 = :code
+            ORDER BY rowid DESC LIMIT :candidates)"""), {**params, "candidates": MAX_CANDIDATES}).scalar()
+    if lowest is None:
+        return []
     rows = session.execute(text("""
         SELECT kind, ref_id, seance_id,
                highlight(search_index, 3, :start, :end),
                snippet(search_index, 4, :start, :end, '…', 32)
         FROM search_index
-        WHERE search_index MATCH :match AND rowid IN (
-            SELECT rowid FROM search_index
-            WHERE search_index MATCH :match AND rowid % 4 = :code
-            ORDER BY rowid DESC LIMIT :candidates)
+        WHERE search_index MATCH :match AND rowid >= :lowest AND rowid % 4 = :code
         ORDER BY bm25(search_index, 0, 0, 0, 5.0, 1.0)
-        LIMIT :limit"""), {"match": match, "code": KIND_CODE[kind], "limit": limit,
-                           "candidates": MAX_CANDIDATES, "start": START, "end": END})
+        LIMIT :limit"""), {**params, "lowest": lowest, "limit": limit, "start": START, "end": END})
     return [Hit(*row) for row in rows]
