@@ -181,8 +181,9 @@ class Hit:
     snippet: str
 
 
-# Ranking (and highlighting) reads every candidate; past this many matches the archive answers with the best of
-# the newest candidates (highest rowids first), so a search costs the same at any size.
+# Ranking (and highlighting) reads every candidate; past this many matches, the answer is the
+# best of the newest candidates (highest rowids first), so a search costs about the same at any
+# archive size.
 MAX_CANDIDATES = 300
 
 
