@@ -154,13 +154,15 @@ def side_by_side(project: Server, bare: Server) -> list[dict]:
         p, b = results["project"], results["bare"]
         rows.append({"name": name, **p, "bare_rps": b["rps"], "target": target,
                      "bare_non2xx": b["non2xx"]})
-    # The bare app's rate drifts between runs (seen here: ~1,700 or ~6,500 req/s from one run
-    # to the next): ratios are taken to the median of all its runs, the adjacent run shown.
-    reference = statistics.median(r["bare_rps"] for r in rows)
+    # The bare app's rate is bimodal here (~1,800 or ~6,500 req/s from one run to the next,
+    # whatever the order): ratios are taken to its best run, the strictest reference; the run
+    # beside each case is shown so drift stays visible.
+    reference = max(r["bare_rps"] for r in rows)
     for r in rows:
         r["ratio"] = r["rps"] / reference
-    log(f"bare app: median {reference:.0f} req/s over {len(rows)} runs "
-        f"(min {min(r['bare_rps'] for r in rows):.0f}, max {max(r['bare_rps'] for r in rows):.0f})")
+    log(f"bare app: best {reference:.0f} req/s over {len(rows)} runs "
+        f"(median {statistics.median(r['bare_rps'] for r in rows):.0f}, "
+        f"min {min(r['bare_rps'] for r in rows):.0f})")
     return rows
 
 
