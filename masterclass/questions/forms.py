@@ -16,21 +16,19 @@ def _printable(_form, field):
         raise ValidationError(_l("Ce texte contient des caractères invalides. Retapez-le simplement."))
 
 
+def _body(label, empty, length):
+    """A question's text: 3 to 500 characters once trimmed, printable."""
+    return TextAreaField(label, filters=[_strip], validators=[
+        DataRequired(empty), Length(min=BODY_MIN, max=BODY_MAX, message=length), _printable])
+
+
 class QuestionForm(FlaskForm):
-    body = TextAreaField(_l("Votre question"), filters=[_strip], validators=[
-        DataRequired(_l("Écrivez votre question.")),
-        Length(min=BODY_MIN, max=BODY_MAX,
-               message=_l("Votre question doit faire entre 3 et 500 caractères.")),
-        _printable,
-    ])
+    body = _body(_l("Votre question"), _l("Écrivez votre question."),
+                 _l("Votre question doit faire entre 3 et 500 caractères."))
     author = StringField(_l("Votre prénom (facultatif)"), filters=[_strip], validators=[
         Optional(), Length(max=AUTHOR_MAX, message=_l("80 caractères au plus.")), _printable])
 
 
 class QuestionEditForm(FlaskForm):
-    body = TextAreaField(_l("Texte de la question"), filters=[_strip], validators=[
-        DataRequired(_l("Le texte ne peut pas être vide.")),
-        Length(min=BODY_MIN, max=BODY_MAX,
-               message=_l("Le texte doit faire entre 3 et 500 caractères.")),
-        _printable,
-    ])
+    body = _body(_l("Texte de la question"), _l("Le texte ne peut pas être vide."),
+                 _l("Le texte doit faire entre 3 et 500 caractères."))
