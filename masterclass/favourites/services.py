@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import contains_eager
 
 from ..archive.models import Seance
 from ..db import write_transaction
@@ -72,7 +73,8 @@ def kept_by_visitor() -> Kept:
         .where(Favourite.participant_id == participant_id, Seance.published.is_(True))
         .order_by(Favourite.created_at.desc())).all()
     fiches = db.session.scalars(
-        select(Fiche).join(Favourite, (Favourite.kind == "fiche") & (Favourite.target_id == Fiche.id))
+        select(Fiche).options(contains_eager(Fiche.seance))
+        .join(Favourite, (Favourite.kind == "fiche") & (Favourite.target_id == Fiche.id))
         .join(Seance, Fiche.seance_id == Seance.id)
         .where(Favourite.participant_id == participant_id, Seance.published.is_(True))
         .order_by(Favourite.created_at.desc())).all()

@@ -43,6 +43,14 @@ def live_server(app):
 
 
 @pytest.fixture
+def no_js_page(browser):
+    """A phone with JavaScript off: every form must still work."""
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE, locale="fr-FR")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
 def console_errors(page):
     """Errors the browser reports (a CSP violation, a failed script): a page should have none."""
     errors = []

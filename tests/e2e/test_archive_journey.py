@@ -39,15 +39,13 @@ def test_visitor_reads_the_anzin_seance_and_downloads_its_fiche(page, live_serve
     assert console_errors == []
 
 
-def test_archive_filters_work_without_javascript(browser, live_server):
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
-    page = context.new_page()
+def test_archive_filters_work_without_javascript(no_js_page, live_server):
+    page = no_js_page
     page.goto(live_server + "/seances")
     page.get_by_label("Année").select_option("2019")
     page.get_by_role("button", name="Filtrer").click()
     expect(page).to_have_url(re.compile(r"annee=2019"))
     expect(page.get_by_role("link", name="Séance Développement économique")).to_be_visible()
-    context.close()
 
 
 def test_join_form_with_an_unknown_code(page, live_server):

@@ -64,14 +64,12 @@ def test_upload_then_download_then_keep(browser, live_server, make_user, page, t
     assert console_errors == []
 
 
-def test_favourite_without_javascript(browser, live_server):
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
-    page = context.new_page()
+def test_favourite_without_javascript(no_js_page, live_server):
+    page = no_js_page
     page.goto(live_server + f"/seances/{SLUG}")
     page.get_by_role("button", name=re.compile("Ajouter aux favoris : Séance")).click()
     expect(page).to_have_url(live_server + f"/seances/{SLUG}")
     expect(page.get_by_role("button", name=re.compile("Retirer des favoris : Séance"))).to_have_attribute("aria-pressed", "true")
-    context.close()
 
 
 @pytest.mark.parametrize("path", ["/favoris"])

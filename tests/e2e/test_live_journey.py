@@ -107,9 +107,8 @@ def test_typed_text_survives_a_network_failure(browser, open_seance):
     expect(page.get_by_text("Pas de connexion pour l'instant")).to_be_hidden()
 
 
-def test_participant_without_javascript(browser, open_seance):
-    context = browser.new_context(java_script_enabled=False, viewport=PHONE, locale="fr-FR")
-    page = context.new_page()
+def test_participant_without_javascript(no_js_page, open_seance):
+    page = no_js_page
     page.goto(open_seance + f"/seances/{SLUG}/questions")
     page.get_by_label("Votre question").fill("x")
     page.get_by_role("button", name="Envoyer ma question").click()
@@ -122,7 +121,6 @@ def test_participant_without_javascript(browser, open_seance):
     row.get_by_role("button", name=re.compile("Je soutiens")).click()
     expect(page.locator("ol.room-questions > li").first.get_by_role(
         "button", name=re.compile("Je soutiens"))).to_have_attribute("aria-pressed", "true")
-    context.close()
 
 
 def test_unchanged_polls_are_answered_304(browser, open_seance):

@@ -30,14 +30,12 @@ def test_results_update_as_one_types_and_the_url_can_be_shared(page, live_server
     assert console_errors == []
 
 
-def test_search_without_javascript(browser, live_server):
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
-    page = context.new_page()
+def test_search_without_javascript(no_js_page, live_server):
+    page = no_js_page
     page.goto(live_server + "/recherche")
     page.locator("#q").fill("banques")
     page.get_by_role("button", name="Rechercher", exact=True).click()
     expect(page.locator("#resultats-recherche")).to_contain_text("confiance des banques")
-    context.close()
 
 
 def test_no_serious_accessibility_violation_search(axe_check, live_server):
