@@ -43,6 +43,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .fastpoll import ConditionalPoll
 
     app.wsgi_app = ConditionalPoll(app.wsgi_app, app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     return app
 
 

@@ -11,6 +11,9 @@ class Config:
     UPLOAD_DIR = None  # instance/fiches unless set
     MAX_UPLOAD_MB = 20
     PUBLIC_URL = None  # the request's own host unless set (behind a proxy: set it)
+    # Behind a reverse proxy: how many proxies' X-Forwarded-For/-Proto/-Host to trust
+    # (0 = none, the default: a client could otherwise pick its own address).
+    PROXY_COUNT = 0
 
     # A séance lasts three hours and more: a page left open must still submit.
     # Twelve hours covers the longest day; the token stays bound to the session.

@@ -33,7 +33,7 @@ babel = Babel()
 
 
 def _client_address() -> str:
-    # Behind a proxy, ProxyFix (see README) has already set remote_addr.
+    # Behind a proxy, ProxyFix (MASTERCLASS_PROXY_COUNT, see README) has set remote_addr.
     return get_remote_address() or request.remote_addr or "unknown"
 
 

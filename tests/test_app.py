@@ -63,3 +63,13 @@ def test_method_not_allowed_is_french(client):
     response = client.post("/seances")
     assert response.status_code in (400, 405)
     assert "Page introuvable" not in text_of(response)
+
+
+def test_forwarded_headers_are_trusted_only_when_configured(make_app):
+    from flask import request
+
+    for count, expected in ((0, "127.0.0.1"), (1, "203.0.113.7")):
+        app = make_app(PROXY_COUNT=count)
+        app.add_url_rule("/adresse", "adresse", lambda: request.remote_addr)
+        response = app.test_client().get("/adresse", headers={"X-Forwarded-For": "203.0.113.7"})
+        assert response.get_data(as_text=True) == expected
