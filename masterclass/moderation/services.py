@@ -133,11 +133,6 @@ def audit_trail(seance: Seance, limit: int = 50) -> list[AuditEntry]:
     ))
 
 
-def record(seance_id: int | None, user_id: int | None, action: str, detail: str = "") -> None:
-    """Add an audit entry to the current write transaction."""
-    db.session.add(AuditEntry(seance_id=seance_id, user_id=user_id, action=action, detail=detail))
-
-
 @dataclass
 class SeanceCounts:
     received: int = 0
