@@ -40,9 +40,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     cli.init_app(app)
 
+    from .db import FastReader
     from .fastpoll import ConditionalPoll
 
-    app.wsgi_app = ConditionalPoll(app.wsgi_app, app.config["SQLALCHEMY_DATABASE_URI"])
+    reader = app.extensions["fast_reader"] = FastReader(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.wsgi_app = ConditionalPoll(app.wsgi_app, reader)
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

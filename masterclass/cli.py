@@ -77,11 +77,13 @@ def backup(dest: str) -> None:
 @click.command("reindex")
 def reindex() -> None:
     """Rebuild the search index from the séances, questions and fiches."""
+    from .archive.services import bump_public_generation
     from .db import write_transaction
     from .search.index import rebuild
 
     with write_transaction() as session:
         rows = rebuild(session)
+        bump_public_generation(session)
     click.echo(f"Search index rebuilt: {rows} entries.")
 
 

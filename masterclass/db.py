@@ -8,11 +8,12 @@ We take BEGIN over (the SQLAlchemy recipe for pysqlite) and let services ask for
 
 import contextvars
 import sqlite3
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, Engine, make_url
 
 from .extensions import db
 
@@ -63,6 +64,44 @@ def write_transaction():
     except BaseException:
         session.rollback()
         raise
+
+
+class FastReader:
+    """One-line reads for the hottest questions ("is this still current?"), outside the ORM.
+
+    On SQLite, each thread keeps a read-only autocommit connection to the file: a read costs
+    ~10 µs instead of a session's ~100 µs, and sees every committed write (WAL). With any
+    other database the read goes through the request's session.
+    """
+
+    def __init__(self, database_uri: str):
+        url = make_url(database_uri)
+        self.path = url.database if url.get_backend_name() == "sqlite" and url.database else None
+        self._local = threading.local()
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False,
+                                   timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            self._local.conn = conn
+        return conn
+
+    def one(self, sql: str, params: tuple = ()) -> tuple | None:
+        """The first row of a read (qmark parameters), or None."""
+        if self.path is None:
+            first, *rest = sql.split("?")
+            statement = first + "".join(f":p{i}{part}" for i, part in enumerate(rest))
+            row = db.session.execute(text(statement),
+                                     {f"p{i}": value for i, value in enumerate(params)}).first()
+            return tuple(row) if row is not None else None
+        return self._connection().execute(sql, params).fetchone()
+
+
+def fast_read(sql: str, params: tuple = ()) -> tuple | None:
+    from flask import current_app
+
+    return current_app.extensions["fast_reader"].one(sql, params)
 
 
 class BackupError(Exception):

@@ -8,12 +8,9 @@ another database the views answer the same 304 themselves.
 
 import re
 import sqlite3
-import threading
 from urllib.parse import parse_qs
 
-from sqlalchemy.engine import make_url
-
-from .db import BUSY_TIMEOUT_MS
+from .db import FastReader
 from .htmx import fragment_etag
 from .questions.services import parse_sort
 from .security import CSP
@@ -22,19 +19,9 @@ POLLED = re.compile(r"^/seances/([^/]+)/(questions/live|ecran)$")
 
 
 class ConditionalPoll:
-    def __init__(self, wsgi_app, database_uri: str):
+    def __init__(self, wsgi_app, reader: FastReader):
         self.wsgi_app = wsgi_app
-        url = make_url(database_uri)
-        self.path = url.database if url.get_backend_name() == "sqlite" else None
-        self.local = threading.local()
-
-    def _connection(self):
-        conn = getattr(self.local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False,
-                                   timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            self.local.conn = conn
-        return conn
+        self.reader = reader
 
     def _current_etag(self, environ) -> str | None:
         match = POLLED.match(environ.get("PATH_INFO", ""))
@@ -49,8 +36,7 @@ class ConditionalPoll:
             sort = parse_qs(environ.get("QUERY_STRING", "")).get("tri", [None])[0]
             variant = (parse_sort(sort),)
         try:
-            row = self._connection().execute(
-                "SELECT version, published FROM seance WHERE slug = ?", (slug,)).fetchone()
+            row = self.reader.one("SELECT version, published FROM seance WHERE slug = ?", (slug,))
         except sqlite3.Error:
             return None  # let Flask answer (and report) whatever is wrong
         if row is None or not row[1]:
@@ -58,7 +44,7 @@ class ConditionalPoll:
         return 'W/"' + fragment_etag(row[0], *variant) + '"'
 
     def __call__(self, environ, start_response):
-        if (self.path and environ.get("REQUEST_METHOD") == "GET"
+        if (self.reader.path and environ.get("REQUEST_METHOD") == "GET"
                 and "HTTP_IF_NONE_MATCH" in environ):
             etag = self._current_etag(environ)
             if etag and etag in [t.strip() for t in environ["HTTP_IF_NONE_MATCH"].split(",")]:

@@ -221,7 +221,7 @@ def test_unchanged_poll_costs_one_indexed_read(app, client, live):
 
     poll = app.wsgi_app
     assert isinstance(poll, ConditionalPoll)
-    plan = " ".join(str(row) for row in poll._connection().execute(
+    plan = " ".join(str(row) for row in poll.reader._connection().execute(
         "EXPLAIN QUERY PLAN SELECT version, published FROM seance WHERE slug = ?", (live.slug,)))
     assert "USING INDEX" in plan
 

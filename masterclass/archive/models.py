@@ -16,6 +16,15 @@ class Theme(db.Model):
         return f"<Theme {self.slug}>"
 
 
+class PublicGeneration(db.Model):
+    """One row, bumped when public pages change while no séance does (the search index rebuilt):
+    part of the signature that keeps cached pages current (see archive_signature)."""
+
+    __tablename__ = "public_generation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
 class Seance(db.Model):
     """A master class séance: a professional explains their job, participants ask."""
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from ..db import fast_read
 from ..extensions import db
 from ..questions.models import PUBLIC_STATUSES, Question
-from .models import Seance, Theme
+from .models import PublicGeneration, Seance, Theme
 
 ARCHIVE_MAX_PAGE = 10_000
 
@@ -109,9 +110,22 @@ def parse_year(raw: str | None) -> int | None:
     return year if 1900 <= year <= 2200 else None
 
 
+SIGNATURE_SQL = ("SELECT (SELECT max(id) FROM seance), (SELECT max(updated_at) FROM seance), "
+                 "(SELECT max(value) FROM public_generation)")
+
+
 def archive_signature() -> tuple:
-    """Changes whenever a séance is added or saved: two index reads, whatever the archive's size."""
-    return tuple(db.session.execute(select(func.max(Seance.id), func.max(Seance.updated_at))).one())
+    """Changes whenever a séance is added or anything on one changes (every change to its
+    questions or fiches bumps its version, hence its updated_at), or the search index is
+    rebuilt: three index reads, whatever the archive's size. (Each max in its own subquery:
+    together they would scan the index.)
+    """
+    return fast_read(SIGNATURE_SQL)
+
+
+def bump_public_generation(session) -> None:
+    """Public pages changed while no séance did: pages cached under the old signature go."""
+    session.execute(update(PublicGeneration).values(value=PublicGeneration.value + 1))
 
 
 def _cached(key: tuple, compute):
