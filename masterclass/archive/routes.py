@@ -1,6 +1,7 @@
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from .. import page_cache
 from ..favourites import services as favourites
 from ..htmx import is_htmx, render
 from ..models_base import local_now
@@ -9,12 +10,20 @@ from . import bp, services
 
 @bp.get("/")
 def home():
+    return page_cache.serve(_home)
+
+
+def _home():
     sections = services.home_sections(local_now())
     return render_template("archive/home.html", sections=sections)
 
 
 @bp.get("/seances")
 def seances():
+    return page_cache.serve(_seances)
+
+
+def _seances():
     filters = services.ArchiveFilters(
         theme=request.args.get("theme", "").strip()[:90],
         city=request.args.get("ville", "").strip()[:120],
@@ -36,6 +45,10 @@ def seances():
 
 @bp.get("/seances/<slug>")
 def seance(slug: str):
+    return page_cache.serve(lambda: _seance(slug))
+
+
+def _seance(slug: str):
     seance = services.get_published(slug) or abort(404)
     return render_template(
         "archive/seance.html",

@@ -186,6 +186,7 @@ def move_fiche(fiche_id: int, direction: str) -> Fiche | None:
             siblings[index], siblings[other] = siblings[other], siblings[index]
         for position, sibling in enumerate(siblings, start=1):
             sibling.position = position
+        _bump(session, fiche.seance_id)  # the séance page shows them in this order
     return fiche
 
 

@@ -8,10 +8,9 @@ from flask import current_app, render_template
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from ..page_cache import TOKEN_HOLE
 from . import services
 
-# Holes the escaped template can never produce from user text ("<" is always escaped there).
-TOKEN_HOLE = Markup("<csrf-hole>")
 MAX_ENTRIES = 64
 
 

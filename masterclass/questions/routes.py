@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
+from .. import page_cache
 from ..archive.models import Seance
 from ..archive.services import get_published
 from ..errors import RECOVERY, is_busy
@@ -54,9 +55,8 @@ def _participant_page(seance: Seance, form: QuestionForm, status: int = 200, mes
 
 @bp.get("/seances/<slug>/questions")
 def participant(slug: str):
-    seance = _published_or_404(slug)
     current_token()  # the participant cookie is set on the first visit
-    return _participant_page(seance, QuestionForm(formdata=None))
+    return page_cache.serve(lambda: _participant_page(_published_or_404(slug), QuestionForm(formdata=None)))
 
 
 def _too_many(_limit):
@@ -106,6 +106,10 @@ RECOVERY[("csrf", "questions.submit")] = csrf_failure_on_submit
 
 @bp.get("/seances/<slug>/questions/live")
 def live(slug: str):
+    return page_cache.serve(lambda: _live(slug))
+
+
+def _live(slug: str):
     state = services.live_state(slug)
     if state is None or not state.published:
         abort(404)
@@ -146,6 +150,10 @@ def vote(question_id: int):
 
 @bp.get("/seances/<slug>/ecran")
 def screen(slug: str):
+    return page_cache.serve(lambda: _screen(slug))
+
+
+def _screen(slug: str):
     state = services.live_state(slug)
     if state is None or not state.published:
         abort(404)

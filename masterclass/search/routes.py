@@ -3,6 +3,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import page_cache
 from ..archive.models import Seance
 from ..extensions import db
 from ..fiches.models import Fiche
@@ -39,6 +40,10 @@ def _results(raw: str) -> dict:
 
 @bp.get("/recherche")
 def search():
+    return page_cache.serve(_search)
+
+
+def _search():
     raw = request.args.get("q", "")[:MAX_QUERY_CHARS * 5].strip()
     searchable = bool(raw) and to_match(raw) is not None
     results = _results(raw) if searchable else {kind: [] for kind in LIMITS}

@@ -1,0 +1,72 @@
+"""Public pages rendered once per change of the archive, for visitors with nothing of their own.
+
+Most requests come from people who have no state on the page they ask for: the room scanning
+the QR code at the start of a séance, readers of the archive, search engines. For them a page
+depends only on what is published (and on the day), so each worker renders it once per
+archive signature and keeps it; the one thing that is theirs alone, the CSRF token, is put
+back into every response. Anyone with state of their own (a moderator signed in, a message
+waiting in the session, a participant who asked, voted or kept something) gets the page
+rendered for them, as before.
+
+An entry is never stale: the signature changes with every visible change (see
+``archive_signature``), and an old signature is simply not asked for again.
+"""
+
+from collections.abc import Callable
+
+from flask import current_app, g, request, session
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from .archive.services import archive_signature
+from .db import fast_read
+from .htmx import is_htmx
+from .models_base import local_now
+from .participants import known_token
+
+# Where the visitor's CSRF token goes. "<" never reaches a page unescaped from user text.
+TOKEN_HOLE = Markup("<csrf-hole>")
+KEPT_HEADERS = ("Content-Type", "ETag", "Cache-Control", "Vary")
+MAX_ENTRIES = 256
+
+
+def visitor_has_state() -> bool:
+    """Would this visitor see anything of their own on a public page?"""
+    if "_user_id" in session or "_flashes" in session:
+        return True
+    token = known_token()
+    return token is not None and fast_read("SELECT 1 FROM participant WHERE token = ?", (token,)) is not None
+
+
+def _entries() -> dict:
+    return current_app.extensions.setdefault("page_cache", {})
+
+
+def serve(render: Callable):
+    """The response ``render()`` gives, from this worker's cache when the visitor has no state."""
+    if request.method != "GET" or visitor_has_state():
+        return render()
+    key = (request.endpoint, request.path, request.query_string, is_htmx(), local_now().date(),
+           archive_signature())
+    entries = _entries()
+    entry = entries.get(key)
+    if entry is None:
+        response = current_app.make_response(render())
+        if response.status_code == 200 and response.mimetype == "text/html" and not response.is_streamed:
+            body = response.get_data(as_text=True)
+            token = g.get("csrf_token")
+            if token:
+                body = body.replace(token, TOKEN_HOLE)
+            if len(entries) >= MAX_ENTRIES:
+                entries.pop(next(iter(entries)), None)  # the oldest
+            entries[key] = (body, [(h, response.headers[h]) for h in KEPT_HEADERS if h in response.headers])
+        return response
+    body, headers = entry
+    if TOKEN_HOLE in body:
+        body = body.replace(TOKEN_HOLE, generate_csrf())
+    response = current_app.response_class(body, headers=headers)
+    etag, _weak = response.get_etag()
+    if etag and request.if_none_match.contains_weak(etag):
+        response.status_code = 304
+        response.set_data(b"")
+    return response

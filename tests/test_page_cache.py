@@ -1,0 +1,149 @@
+"""Public pages kept per worker for visitors with nothing of their own (masterclass/page_cache.py):
+never stale, never someone else's."""
+
+import json
+
+import pytest
+from sqlalchemy import event
+
+from masterclass.db import write_transaction
+from masterclass.extensions import db
+from masterclass.fiches import services as fiches
+from masterclass.questions import services as questions
+
+from .helpers import csrf_token, soup, text_of
+
+
+@pytest.fixture
+def live(make_seance):
+    return make_seance(title="Séance Commerce", questions_open=True)
+
+
+def token_of(response) -> str:
+    return json.loads(soup(response).body["hx-headers"])["X-CSRFToken"]
+
+
+def orm_statements(app, client, url: str) -> list[str]:
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_a_page_is_rendered_once_then_served_until_something_changes(app, client, live, make_question):
+    page = f"/seances/{live.slug}"
+    assert orm_statements(app, client, page)  # the first visitor's request renders it
+    assert orm_statements(app, app.test_client(), page) == []  # the next one is served as it is
+    make_question(live, body="Où trouver un local commercial ?")
+    assert orm_statements(app, app.test_client(), page)  # a change: rendered again
+    assert "Où trouver un local commercial ?" in text_of(app.test_client().get(page))
+
+
+def test_every_visitor_gets_a_token_of_their_own_that_works(app, live):
+    phones = [app.test_client() for _ in range(3)]
+    pages = [phone.get(f"/seances/{live.slug}/questions") for phone in phones]
+    tokens = [token_of(page) for page in pages]
+    assert len(set(tokens)) == 3
+    for page, token in zip(pages, tokens, strict=True):
+        assert {i["value"] for i in soup(page).find_all("input", attrs={"name": "csrf_token"})} == {token}
+    for n, (phone, token) in enumerate(zip(phones, tokens, strict=True)):
+        response = phone.post(f"/seances/{live.slug}/questions",
+                              data={"body": f"Question du téléphone {n} ?", "csrf_token": token})
+        assert response.status_code == 303
+
+
+def test_what_is_a_participants_own_is_never_shared(app, live, make_question):
+    question = make_question(live)
+    anne, bruno = app.test_client(), app.test_client()
+    page = f"/seances/{live.slug}/questions"
+    assert soup(bruno.get(page)).find(id=f"vote-bouton-{question.id}")["aria-pressed"] == "false"
+    anne.get(page)
+    anne.post(f"/questions/{question.id}/vote", data={"csrf_token": csrf_token(anne, page)})
+    anne.post(page, data={"body": "Ma question à moi ?", "csrf_token": csrf_token(anne, page)})
+    anne_page, bruno_page = anne.get(page), bruno.get(page)
+    assert soup(anne_page).find(id=f"vote-bouton-{question.id}")["aria-pressed"] == "true"
+    assert "Ma question à moi ?" in text_of(anne_page)
+    assert soup(bruno_page).find(id=f"vote-bouton-{question.id}")["aria-pressed"] == "false"
+    assert "Ma question à moi ?" not in text_of(bruno_page)
+    assert "Mes questions" not in text_of(app.test_client().get(page))
+
+
+def test_a_moderators_page_and_a_visitors_are_kept_apart(app, client, auth, live):
+    visitor = app.test_client()
+    assert "Se déconnecter" not in text_of(visitor.get("/"))
+    auth.login()
+    assert "Se déconnecter" in text_of(client.get("/"))
+    assert "Se déconnecter" not in text_of(visitor.get("/"))
+
+
+def test_a_message_after_a_redirect_is_shown(app, client, live):
+    page = f"/seances/{live.slug}/questions"
+    client.get(page)
+    response = client.post(page, data={"body": "Comment ouvrir une boutique ?",
+                                       "csrf_token": csrf_token(client, page)}, follow_redirects=True)
+    assert "Merci ! Votre question est envoyée" in text_of(response)
+    assert "Merci !" not in text_of(client.get(page))  # shown once
+
+
+def test_every_moderation_change_shows_at_once(app, live, make_question, make_fiche, make_user):
+    user, _ = make_user()
+    page = f"/seances/{live.slug}"
+
+    def read():
+        return text_of(app.test_client().get(page))
+
+    first = make_fiche(live, title="Fiche A")
+    second = make_fiche(live, data=b"%PDF-1.4\n%other\n", title="Fiche B")
+    assert read().index("Fiche A") < read().index("Fiche B")
+    fiches.move_fiche(second.id, "up")
+    assert read().index("Fiche B") < read().index("Fiche A")
+    fiches.delete_fiche(first.id, user.id)
+    assert "Fiche A" not in read()
+
+    question = make_question(live, body="Question en attente ?", status="pending")
+    assert "Question en attente ?" not in read()
+    questions.set_status(question.id, "approved", user.id)
+    assert "Question en attente ?" in read()
+    questions.edit_body(question.id, "Question corrigée ?", user.id)
+    assert "Question corrigée ?" in read()
+    questions.set_status(question.id, "rejected", user.id)
+    assert "Question corrigée ?" not in read()
+
+    with write_transaction() as session:
+        session.get(type(live), live.id).title = "Séance Commerce de proximité"
+    assert "Séance Commerce de proximité" in read()
+    with write_transaction() as session:
+        session.get(type(live), live.id).published = False
+    assert app.test_client().get(page).status_code == 404
+
+
+def test_search_follows_the_archive_and_a_rebuilt_index(app, runner, live, make_question):
+    visitor = app.test_client()
+    url = "/recherche?q=boulangerie"
+    assert "Aucun résultat" in text_of(visitor.get(url))
+    make_question(live, body="Comment reprendre une boulangerie ?")
+    assert "Comment reprendre une boulangerie ?" in text_of(visitor.get(url))
+    make_question(live, body="Et une boulangerie bio ?")
+    db.session.execute(db.text("DELETE FROM search_index"))  # an index gone wrong
+    db.session.commit()
+    assert "Aucun résultat" in text_of(visitor.get(url))
+    runner.invoke(args=["reindex"])
+    assert "Et une boulangerie bio ?" in text_of(visitor.get(url))
+
+
+def test_live_fragment_served_from_the_cache_keeps_its_etag(app, live, make_question):
+    url = f"/seances/{live.slug}/questions/live"
+    phone = app.test_client()
+    first = phone.get(url)
+    again = app.test_client().get(url)
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert phone.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    make_question(live)
+    assert phone.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
