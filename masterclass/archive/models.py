@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -58,7 +58,12 @@ class Seance(db.Model):
         passive_deletes=True,
     )
 
-    __table_args__ = (Index("ix_seance_published_starts_at", "published", "starts_at"),)
+    __table_args__ = (
+        Index("ix_seance_published_starts_at", "published", "starts_at"),
+        # The few séances open to questions, found without walking the archive (home page).
+        Index("ix_seance_open_starts_at", "published", "starts_at", sqlite_where=text("questions_open = 1"),
+              postgresql_where=text("questions_open")),
+    )
 
     def __repr__(self) -> str:
         return f"<Seance {self.slug}>"
