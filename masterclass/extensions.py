@@ -38,3 +38,9 @@ def _client_address() -> str:
 
 
 limiter = Limiter(key_func=_client_address)
+
+
+@limiter.request_filter
+def _reads_are_not_limited() -> bool:
+    """Limits guard writes (questions, votes, favourites, sign-in); reads skip the check."""
+    return request.method in ("GET", "HEAD")
