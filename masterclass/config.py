@@ -35,6 +35,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
 
     ARCHIVE_PAGE_SIZE = 12
+    # Public pages kept per worker for visitors with no state of their own (page_cache.py).
+    # MASTERCLASS_PAGE_CACHE=false renders every request (to measure, or to rule it out).
+    PAGE_CACHE = True
     SEND_FILE_MAX_AGE_DEFAULT = 3600
 
 

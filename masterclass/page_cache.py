@@ -44,7 +44,7 @@ def _entries() -> dict:
 
 def serve(render: Callable):
     """The response ``render()`` gives, from this worker's cache when the visitor has no state."""
-    if request.method != "GET" or visitor_has_state():
+    if not current_app.config["PAGE_CACHE"] or request.method != "GET" or visitor_has_state():
         return render()
     key = (request.endpoint, request.path, request.query_string, is_htmx(), local_now().date(),
            archive_signature())
