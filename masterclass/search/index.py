@@ -24,9 +24,21 @@ MAX_TERMS = 8
 START, END = "\x02", "\x03"
 
 
+# Each kind has its own rowid range: "the newest questions that match" is a range FTS5 seeks
+# to while it walks the doclists, not a filter applied to every match.
+KIND_SPAN = 1 << 40
+# Prefix lengths with a precomputed doclist (the table's prefix option, see the migrations):
+# a search word is a prefix, cut to the longest of these.
+PREFIX_MAX = 10
+
+
 def rowid(kind: str, ref_id: int) -> int:
     """One row per thing: its kind and id encoded in the rowid, so updates stay O(log n)."""
-    return ref_id * 4 + KIND_CODE[kind]
+    return KIND_CODE[kind] * KIND_SPAN + ref_id
+
+
+def kind_range(kind: str) -> dict:
+    return {"lo": KIND_CODE[kind] * KIND_SPAN, "hi": (KIND_CODE[kind] + 1) * KIND_SPAN - 1}
 
 
 def plain(html_text: str | None) -> str:
@@ -45,13 +57,13 @@ WHERE s.id = :id AND s.published = 1
 """
 QUESTION_ROW = """
 INSERT INTO search_index (rowid, kind, ref_id, seance_id, title, body)
-SELECT q.id * 4 + 2, 'question', q.id, q.seance_id, '', q.body
+SELECT :base + q.id, 'question', q.id, q.seance_id, '', q.body
 FROM question q JOIN seance s ON s.id = q.seance_id
 WHERE q.id = :id AND s.published = 1 AND q.status IN ('approved', 'answered')
 """
 FICHE_ROW = """
 INSERT INTO search_index (rowid, kind, ref_id, seance_id, title, body)
-SELECT f.id * 4 + 3, 'fiche', f.id, f.seance_id, f.title, f.description
+SELECT :base + f.id, 'fiche', f.id, f.seance_id, f.title, f.description
 FROM fiche f JOIN seance s ON s.id = f.seance_id
 WHERE f.id = :id AND s.published = 1
 """
@@ -66,9 +78,9 @@ def _sync(connection, kind: str, ref_id: int) -> None:
         connection.execute(text(SEANCE_ROW), {"rowid": rowid("seance", ref_id), "id": ref_id,
                                               "summary": plain(summary)})
     elif kind == "question":
-        connection.execute(text(QUESTION_ROW), {"id": ref_id})
+        connection.execute(text(QUESTION_ROW), {"id": ref_id, "base": rowid("question", 0)})
     else:
-        connection.execute(text(FICHE_ROW), {"id": ref_id})
+        connection.execute(text(FICHE_ROW), {"id": ref_id, "base": rowid("fiche", 0)})
 
 
 def _sync_seance_content(connection, seance_id: int) -> None:
@@ -116,10 +128,10 @@ def init_app(_app) -> None:
 REBUILD = [
     "DELETE FROM search_index",
     """INSERT INTO search_index (rowid, kind, ref_id, seance_id, title, body)
-        SELECT f.id * 4 + 3, 'fiche', f.id, f.seance_id, f.title, f.description
+        SELECT :fiche_base + f.id, 'fiche', f.id, f.seance_id, f.title, f.description
         FROM fiche f JOIN seance s ON s.id = f.seance_id WHERE s.published = 1""",
     """INSERT INTO search_index (rowid, kind, ref_id, seance_id, title, body)
-        SELECT q.id * 4 + 2, 'question', q.id, q.seance_id, '', q.body
+        SELECT :question_base + q.id, 'question', q.id, q.seance_id, '', q.body
         FROM question q JOIN seance s ON s.id = q.seance_id
         WHERE s.published = 1 AND q.status IN ('approved', 'answered')""",
 ]
@@ -129,7 +141,8 @@ def rebuild(session) -> int:
     """Rebuild the whole index from the tables; returns the number of rows."""
     connection = session.connection()
     for statement in REBUILD:
-        connection.execute(text(statement))
+        connection.execute(text(statement), {"fiche_base": rowid("fiche", 0),
+                                             "question_base": rowid("question", 0)})
     for seance_id in connection.execute(text("SELECT id FROM seance WHERE published = 1")).scalars():
         _sync(connection, "seance", seance_id)
     connection.execute(text("INSERT INTO search_index(search_index) VALUES ('optimize')"))
@@ -169,7 +182,7 @@ def to_match(raw: str) -> str | None:
         terms.append(word)
     if not terms:
         return None
-    return " ".join(f'"{_stem(term)}"*' for term in terms[:MAX_TERMS])
+    return " ".join(f'"{_stem(term)[:PREFIX_MAX]}"*' for term in terms[:MAX_TERMS])
 
 
 @dataclass
@@ -184,31 +197,34 @@ class Hit:
 # Ranking (and highlighting) reads every candidate; past this many matches, the answer is the
 # best of the newest candidates (highest rowids first), so a search costs about the same at any
 # archive size.
-MAX_CANDIDATES = 300
+MAX_CANDIDATES = 200
 
 
-def query(session, raw: str, kind: str, limit: int) -> list[Hit]:
-    """Best matches of one kind, ranked (a match in a title counts five times)."""
+def query(session, raw: str, kind: str, limit: int, offset: int = 0) -> tuple[list[Hit], bool]:
+    """Best matches of one kind, ranked (a match in a title counts five times), from offset;
+    and whether more follow."""
     match = to_match(raw)
-    if match is None:
-        return []
-    params = {"match": match, "code": KIND_CODE[kind]}
-    # The newest candidates first (a walk down the doclists), then rank only those: a rowid
-    # range is a constraint FTS5 applies while matching, where "rowid IN (...)" would make
-    # it re-match row by row.
+    if match is None or offset >= MAX_CANDIDATES:
+        return [], False
+    params = {"match": match, **kind_range(kind)}
+    # The newest candidates first (a walk down the doclists within the kind's rowid range),
+    # then rank only those: a rowid range is a constraint FTS5 applies while matching, where
+    # "rowid IN (...)" would make it re-match row by row.
     lowest = session.execute(text("""
         SELECT min(rowid) FROM (
             SELECT rowid FROM search_index
-            WHERE search_index MATCH :match AND rowid % 4 = :code
+            WHERE search_index MATCH :match AND rowid BETWEEN :lo AND :hi
             ORDER BY rowid DESC LIMIT :candidates)"""), {**params, "candidates": MAX_CANDIDATES}).scalar()
     if lowest is None:
-        return []
+        return [], False
     rows = session.execute(text("""
         SELECT kind, ref_id, seance_id,
                highlight(search_index, 3, :start, :end),
                snippet(search_index, 4, :start, :end, '…', 32)
         FROM search_index
-        WHERE search_index MATCH :match AND rowid >= :lowest AND rowid % 4 = :code
+        WHERE search_index MATCH :match AND rowid BETWEEN :lowest AND :hi
         ORDER BY bm25(search_index, 0, 0, 0, 5.0, 1.0)
-        LIMIT :limit"""), {**params, "lowest": lowest, "limit": limit, "start": START, "end": END})
-    return [Hit(*row) for row in rows]
+        LIMIT :limit OFFSET :offset"""), {**params, "lowest": lowest, "limit": limit + 1, "offset": offset,
+                                          "start": START, "end": END}).all()
+    more = len(rows) > limit and offset + limit < MAX_CANDIDATES
+    return [Hit(*row) for row in rows[:limit]], more
