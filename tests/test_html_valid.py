@@ -16,6 +16,7 @@ PAGES = {
     "favourites-empty": "/favoris",
     "search": "/recherche?q=recruter",
     "search-empty": "/recherche",
+    "search-one-kind": "/recherche?q=recruter&type=questions",
 }
 
 

@@ -166,3 +166,29 @@ def test_feed_uses_the_public_url(make_app):
 
 def test_question_model_is_what_search_links(demo):
     assert db.session.scalar(select(Question).where(Question.body.like("%recruter%"))).seance_id == demo.id
+
+
+def test_many_matches_show_the_best_few_then_page_by_page(client, make_seance):
+    seance = make_seance(title="Séance Jardins partagés")
+    with write_transaction() as session:
+        for n in range(45):
+            session.add(Question(seance_id=seance.id, body=f"Question {n:02d} sur le potager partagé ?",
+                                 status="approved"))
+    overview = soup(client.get("/recherche?q=potager"))
+    questions = overview.find(id="res-questions").find_parent("section")
+    assert len(questions.select("li")) == 10
+    see_all = questions.find("a", string="Toutes les questions trouvées")
+    assert see_all["href"] == "/recherche?q=potager&type=questions"
+
+    seen, url = [], see_all["href"]
+    while url:
+        page = soup(client.get(url))
+        items = page.select("#res-questions ~ ul li, section[aria-labelledby=res-questions] li")
+        seen += [" ".join(li.get_text(" ").split()) for li in items]
+        following = page.find("a", rel="next")
+        url = following["href"] if following else None
+    assert len(seen) == 45 and len(set(seen)) == 45  # every one of them, once
+    last = soup(client.get("/recherche?q=potager&type=questions&page=3"))
+    assert last.find("a", rel="prev")["href"] == "/recherche?q=potager&type=questions&page=2"
+    assert last.find("a", string="Tous les résultats pour « potager »")
+    assert "Aucun résultat" in text_of(client.get("/recherche?q=potager&type=questions&page=9"))

@@ -5,14 +5,18 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import page_cache
 from ..archive.models import Seance
+from ..archive.services import parse_page
 from ..extensions import db
 from ..fiches.models import Fiche
 from ..htmx import render
 from ..questions.models import PUBLIC_STATUSES, Question
 from . import bp
-from .index import END, MAX_QUERY_CHARS, START, query, to_match
+from .index import END, MAX_CANDIDATES, MAX_QUERY_CHARS, START, query, to_match
 
-LIMITS = {"seance": 20, "question": 40, "fiche": 20}
+# The overview shows the best few of each kind; "type" lists one kind, page by page.
+OVERVIEW = {"seance": 5, "question": 10, "fiche": 5}
+PER_PAGE = 20
+TYPES = {"seances": "seance", "questions": "question", "fiches": "fiche"}
 
 
 def marked(text: str) -> Markup:
@@ -20,22 +24,24 @@ def marked(text: str) -> Markup:
     return Markup(str(escape(text)).replace(START, "<mark>").replace(END, "</mark>"))  # noqa: S704
 
 
-def _results(raw: str) -> dict:
-    hits = {kind: query(db.session, raw, kind, limit) for kind, limit in LIMITS.items()}
+def _results(raw: str, limits: dict, offset: int) -> tuple[dict, dict]:
+    found = {kind: query(db.session, raw, kind, limit, offset) for kind, limit in limits.items()}
+    hits = {kind: kind_hits for kind, (kind_hits, _more) in found.items()}
+    more = {kind: kind_more for kind, (_hits, kind_more) in found.items()}
     # Load what the hits point at, one query per kind, still checking visibility.
     seance_ids = {h.seance_id for kind_hits in hits.values() for h in kind_hits}
     seances = {s.id: s for s in db.session.scalars(
         select(Seance).options(selectinload(Seance.fiches))
         .where(Seance.id.in_(seance_ids), Seance.published.is_(True)))}
+    ids = {kind: [h.ref_id for h in hits.get(kind, [])] for kind in ("question", "fiche")}
     questions = {q.id: q for q in db.session.scalars(select(Question).where(
-        Question.id.in_([h.ref_id for h in hits["question"]]),
-        Question.status.in_(PUBLIC_STATUSES)))}
-    fiches = {f.id: f for f in db.session.scalars(select(Fiche).options(joinedload(Fiche.seance))
-                                                   .where(Fiche.id.in_([h.ref_id for h in hits["fiche"]])))}
+        Question.id.in_(ids["question"]), Question.status.in_(PUBLIC_STATUSES)))}
+    fiches = {f.id: f for f in db.session.scalars(
+        select(Fiche).options(joinedload(Fiche.seance)).where(Fiche.id.in_(ids["fiche"])))}
     objects = {"seance": seances, "question": questions, "fiche": fiches}
     return {kind: [(h, objects[kind][h.ref_id], seances[h.seance_id]) for h in kind_hits
                    if h.ref_id in objects[kind] and h.seance_id in seances]
-            for kind, kind_hits in hits.items()}
+            for kind, kind_hits in hits.items()}, more
 
 
 @bp.get("/recherche")
@@ -46,7 +52,14 @@ def search():
 def _search():
     raw = request.args.get("q", "")[:MAX_QUERY_CHARS * 5].strip()
     searchable = bool(raw) and to_match(raw) is not None
-    results = _results(raw) if searchable else {kind: [] for kind in LIMITS}
+    kind = TYPES.get(request.args.get("type", ""))
+    page = min(parse_page(request.args.get("page")), MAX_CANDIDATES // PER_PAGE) if kind else 1
+    limits = {kind: PER_PAGE} if kind else OVERVIEW
+    if searchable:
+        results, more = _results(raw, limits, (page - 1) * PER_PAGE)
+    else:
+        results, more = {k: [] for k in limits}, {}
     total = sum(len(items) for items in results.values())
     return render("search/page.html", "search/_results.html", q=raw[:MAX_QUERY_CHARS],
-                  searchable=searchable, results=results, total=total, marked=marked)
+                  searchable=searchable, results=results, more=more, total=total, marked=marked,
+                  kind=kind, page=page, type_of={v: k for k, v in TYPES.items()})
