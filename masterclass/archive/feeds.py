@@ -6,7 +6,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models_base import utcnow
 from . import bp
-from .models import Seance
+from .models import PUBLISHED, Seance
 
 FEED_SIZE = 50
 
@@ -25,7 +25,7 @@ def _xml(template: str, content_type: str, **context):
 @bp.get("/flux.atom")
 def feed():
     seances = db.session.scalars(
-        select(Seance).where(Seance.published.is_(True))
+        select(Seance).where(PUBLISHED)
         .order_by(Seance.starts_at.desc(), Seance.id.desc()).limit(FEED_SIZE)).all()
     updated = max((s.updated_at for s in seances), default=utcnow())
     return _xml("archive/feed.xml", "application/atom+xml; charset=utf-8",
@@ -35,7 +35,7 @@ def feed():
 @bp.get("/sitemap.xml")
 def sitemap():
     rows = db.session.execute(
-        select(Seance.slug, Seance.updated_at).where(Seance.published.is_(True))
+        select(Seance.slug, Seance.updated_at).where(PUBLISHED)
         .order_by(Seance.starts_at.desc())).all()
     pages = [(url_for("archive.home"), None), (url_for("archive.seances"), None),
              (url_for("search.search"), None)]

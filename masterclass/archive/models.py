@@ -59,11 +59,20 @@ class Seance(db.Model):
     )
 
     __table_args__ = (
-        Index("ix_seance_published_starts_at", "published", "starts_at"),
-        # The few séances open to questions, found without walking the archive (home page).
-        Index("ix_seance_open_starts_at", "published", "starts_at", sqlite_where=text("questions_open = 1"),
+        # Partial indexes: a column that is 1 for nearly every row ("published") must not lead
+        # an index, or SQLite takes it for selective and walks the archive through it (where
+        # "id IN (...)" would have read ten rows).
+        Index("ix_seance_published_starts_at", "starts_at", sqlite_where=text("published = 1"),
+              postgresql_where=text("published")),
+        # The few séances open to questions (home page).
+        Index("ix_seance_open_starts_at", "starts_at", sqlite_where=text("questions_open = 1"),
               postgresql_where=text("questions_open")),
     )
 
     def __repr__(self) -> str:
         return f"<Seance {self.slug}>"
+
+
+# The condition every public query uses: "published = 1", the very term of the partial index
+# above (SQLite uses a partial index only for the same term; "published IS 1" would not do).
+PUBLISHED = Seance.published == True  # noqa: E712

@@ -13,13 +13,13 @@ from sqlalchemy import func, select, update
 from ..db import fast_read
 from ..extensions import db
 from ..questions.models import PUBLIC_STATUSES, Question
-from .models import PublicGeneration, Seance, Theme
+from .models import PUBLISHED, PublicGeneration, Seance, Theme
 
 ARCHIVE_MAX_PAGE = 10_000
 
 
 def published():
-    return select(Seance).where(Seance.published.is_(True))
+    return select(Seance).where(PUBLISHED)
 
 
 def get_published(slug: str) -> Seance | None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import contains_eager
 
-from ..archive.models import Seance
+from ..archive.models import PUBLISHED, Seance
 from ..db import write_transaction
 from ..extensions import db
 from ..fiches.models import Fiche
@@ -16,9 +16,9 @@ from .models import KINDS, Favourite
 def visible(kind: str, target_id: int) -> bool:
     """Only what the public may see can be kept: a published séance, or its fiche."""
     if kind == "seance":
-        query = select(Seance.id).where(Seance.id == target_id, Seance.published.is_(True))
+        query = select(Seance.id).where(Seance.id == target_id, PUBLISHED)
     else:
-        query = select(Fiche.id).join(Seance).where(Fiche.id == target_id, Seance.published.is_(True))
+        query = select(Fiche.id).join(Seance).where(Fiche.id == target_id, PUBLISHED)
     return db.session.scalar(query) is not None
 
 
@@ -70,12 +70,12 @@ def kept_by_visitor() -> Kept:
         return Kept([], [])
     seances = db.session.scalars(
         select(Seance).join(Favourite, (Favourite.kind == "seance") & (Favourite.target_id == Seance.id))
-        .where(Favourite.participant_id == participant_id, Seance.published.is_(True))
+        .where(Favourite.participant_id == participant_id, PUBLISHED)
         .order_by(Favourite.created_at.desc())).all()
     fiches = db.session.scalars(
         select(Fiche).options(contains_eager(Fiche.seance))
         .join(Favourite, (Favourite.kind == "fiche") & (Favourite.target_id == Fiche.id))
         .join(Seance, Fiche.seance_id == Seance.id)
-        .where(Favourite.participant_id == participant_id, Seance.published.is_(True))
+        .where(Favourite.participant_id == participant_id, PUBLISHED)
         .order_by(Favourite.created_at.desc())).all()
     return Kept(list(seances), list(fiches))

@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
-from ..archive.models import Seance
+from ..archive.models import PUBLISHED, Seance
 from ..db import write_transaction
 from ..extensions import db
 from ..moderation.models import AuditEntry
@@ -34,7 +34,7 @@ def stored_path(fiche: Fiche) -> Path:
 def get_public(fiche_id: int) -> Fiche | None:
     """A fiche a visitor may download: its séance is published."""
     return db.session.scalar(
-        select(Fiche).join(Seance).where(Fiche.id == fiche_id, Seance.published.is_(True))
+        select(Fiche).join(Seance).where(Fiche.id == fiche_id, PUBLISHED)
     )
 
 

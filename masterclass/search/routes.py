@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import page_cache
-from ..archive.models import Seance
+from ..archive.models import PUBLISHED, Seance
 from ..archive.services import parse_page
 from ..extensions import db
 from ..fiches.models import Fiche
@@ -32,7 +32,7 @@ def _results(raw: str, limits: dict, offset: int) -> tuple[dict, dict]:
     seance_ids = {h.seance_id for kind_hits in hits.values() for h in kind_hits}
     seances = {s.id: s for s in db.session.scalars(
         select(Seance).options(selectinload(Seance.fiches))
-        .where(Seance.id.in_(seance_ids), Seance.published.is_(True)))}
+        .where(Seance.id.in_(seance_ids), PUBLISHED))}
     ids = {kind: [h.ref_id for h in hits.get(kind, [])] for kind in ("question", "fiche")}
     questions = {q.id: q for q in db.session.scalars(select(Question).where(
         Question.id.in_(ids["question"]), Question.status.in_(PUBLIC_STATUSES)))}
