@@ -30,6 +30,7 @@ WORK = ROOT / ".bench"
 # Exactly the README's production command line.
 GUNICORN_ARGS = ["--workers", "2", "--threads", "4"]
 SLUG = "seance-developpement-economique-2019-05-16"
+RETURNING_PHONE = "bench-returning-phone-0123456789abcdef"
 
 
 def log(message: str) -> None:
@@ -110,6 +111,17 @@ def realistic_seance(db: Path) -> None:
                  rng.randrange(0, 40)))
         conn.execute("UPDATE question SET votes_count = abs(random() % 40) WHERE seance_id = ?",
                      (seance_id,))
+        # A phone that has asked and voted: its pages carry its own state (never cached).
+        participant = conn.execute("INSERT INTO participant (token, created_at) VALUES (?, datetime('now'))",
+                                   (RETURNING_PHONE,)).lastrowid
+        questions = [row[0] for row in conn.execute(
+            "SELECT id FROM question WHERE seance_id = ? AND status = 'approved' LIMIT 3", (seance_id,))]
+        for question_id in questions:
+            conn.execute("INSERT INTO vote (question_id, participant_id, created_at) VALUES (?, ?, datetime('now'))",
+                         (question_id, participant))
+        conn.execute("INSERT INTO question (seance_id, participant_id, author, body, status, pinned, votes_count, "
+                     "submitted_at) VALUES (?, ?, '', 'Ma question en attente ?', 'pending', 0, 0, datetime('now'))",
+                     (seance_id, participant))
     flask(db, "reindex")
 
 
@@ -126,6 +138,15 @@ def wrk(url: str, headers: dict | None = None, seconds: int = 5, connections: in
             "non2xx": int(non.group(1)) if non else 0}
 
 
+def best_of(runs: int, url: str, headers: dict | None = None, seconds: int = 3) -> dict:
+    """The best of a few runs, with every run's errors counted. gunicorn's gthread workers
+    each accept what connections they can: now and then all of wrk's land on one worker and
+    the rate drops to a third, for either app (a property of the server, not of the app)."""
+    results = [wrk(url, headers, seconds) for _ in range(runs)]
+    best = max(results, key=lambda r: r["rps"])
+    return {**best, "non2xx": sum(r["non2xx"] for r in results), "runs": [r["rps"] for r in results]}
+
+
 def _latency(out: str, pct: str) -> float:
     value, unit = re.search(rf"^\s+{pct}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -138,6 +159,9 @@ def side_by_side(project: Server, bare: Server) -> list[dict]:
         ("unchanged poll (304)", live, {"If-None-Match": etag}, 0.60),
         ("live fragment (50 q.)", live, {}, 0.30),
         ("participant page", f"/seances/{SLUG}/questions", {}, 0.25),
+        # Not a target: a phone with votes and questions of its own gets the page rendered for it.
+        ("  same, returning phone", f"/seances/{SLUG}/questions",
+         {"Cookie": f"masterclass_participant={RETURNING_PHONE}"}, None),
         ("séance page", f"/seances/{SLUG}", {}, 0.25),
         ("archive page", "/seances", {}, 0.25),
         ("search", "/recherche?q=recruter", {}, 0.25),
@@ -150,17 +174,17 @@ def side_by_side(project: Server, bare: Server) -> list[dict]:
         order = [("bare", bare.url + "/", {}), ("project", project.url + path, headers)]
         results = {}
         for label, url, hdrs in (order if i % 2 == 0 else order[::-1]):
-            results[label] = wrk(url, hdrs)
+            results[label] = best_of(3, url, hdrs)
         p, b = results["project"], results["bare"]
         rows.append({"name": name, **p, "bare_rps": b["rps"], "target": target,
                      "bare_non2xx": b["non2xx"]})
-    # The bare app's rate is bimodal here (~1,800 or ~6,500 req/s from one run to the next,
-    # whatever the order): ratios are taken to its best run, the strictest reference; the run
-    # beside each case is shown so drift stays visible.
+    # Each case is the best of three runs for both apps (see best_of), and ratios are taken to
+    # the bare app's best over the whole table, the strictest reference; its rate beside each
+    # case is shown so drift stays visible.
     reference = max(r["bare_rps"] for r in rows)
     for r in rows:
         r["ratio"] = r["rps"] / reference
-    log(f"bare app: best {reference:.0f} req/s over {len(rows)} runs "
+    log(f"bare app: best {reference:.0f} req/s over {len(rows)} cases "
         f"(median {statistics.median(r['bare_rps'] for r in rows):.0f}, "
         f"min {min(r['bare_rps'] for r in rows):.0f})")
     return rows
@@ -170,9 +194,10 @@ def print_table(rows: list[dict]) -> None:
     log(f"{'case':<24}{'req/s':>9}{'bare beside':>12}{'ratio':>7}{'target':>8}{'p50 ms':>8}"
         f"{'p99 ms':>8}{'non-2xx/3xx':>13}  ok")
     for r in rows:
-        ok = r["ratio"] >= r["target"] and r["non2xx"] == 0 and r["bare_non2xx"] == 0
+        ok = (r["target"] is None or r["ratio"] >= r["target"]) and r["non2xx"] == 0 and r["bare_non2xx"] == 0
+        target = f"{r['target']:>8.2f}" if r["target"] is not None else f"{'-':>8}"
         log(f"{r['name']:<24}{r['rps']:>9.0f}{r['bare_rps']:>12.0f}{r['ratio']:>7.2f}"
-            f"{r['target']:>8.2f}{r['p50']:>8.2f}{r['p99']:>8.2f}{r['non2xx']:>13}  "
+            f"{target}{r['p50']:>8.2f}{r['p99']:>8.2f}{r['non2xx']:>13}  "
             f"{'yes' if ok else 'NO'}")
 
 
@@ -304,11 +329,14 @@ def growth(port: int) -> list[dict]:
             log(f"  generated {seances} séances / {questions} questions in "
                 f"{time.monotonic() - started:.0f} s (kept in {cached.name} for the next run)")
             shutil.copy(db, cached)
-        with Server("wsgi:app", port, project_env(db)) as server:
-            for name, path in (("archive page", "/seances?page=3"), ("search", "/recherche?q=recruter+jeune")):
-                wrk(server.url + path, seconds=2)  # warm the caches
-                result = wrk(server.url + path)
-                rows.append({"size": f"{seances}/{questions}", "name": name, **result})
+        # As served (pages kept per archive change), and rendered on every request: the
+        # second is what indexes and pagination alone give, the cost of every cache miss.
+        for mode, extra in (("served", {}), ("rendered", {"MASTERCLASS_PAGE_CACHE": "false"})):
+            with Server("wsgi:app", port, {**project_env(db), **extra}) as server:
+                for name, path in (("archive page", "/seances?page=3"), ("search", "/recherche?q=recruter+jeune")):
+                    wrk(server.url + path, seconds=2)  # warm up
+                    result = best_of(3, server.url + path)
+                    rows.append({"size": f"{seances}/{questions}", "name": name, "mode": mode, **result})
     return rows
 
 
@@ -357,7 +385,7 @@ def main() -> int:
     WORK.mkdir(exist_ok=True)
     failures = []
     log(f"machine: {os.cpu_count()} cores; gunicorn {' '.join(GUNICORN_ARGS)} for both apps; "
-        "wrk -t2 -c16 -d5s on loopback\n")
+        "wrk -t2 -c16 on loopback, best of 3 runs of 3 s per case and app\n")
 
     if options.growth_only:
         return report_growth(failures)
@@ -369,7 +397,7 @@ def main() -> int:
         rows = side_by_side(project, bare)
         print_table(rows)
         failures += [f"{r['name']}: ratio {r['ratio']:.2f} < {r['target']}" for r in rows
-                     if r["ratio"] < r["target"]]
+                     if r["target"] is not None and r["ratio"] < r["target"]]
         failures += [f"{r['name']}: {r['non2xx']} non-2xx/3xx" for r in rows if r["non2xx"]]
         memory = project.peak_memory_kb()
         bare_memory = bare.peak_memory_kb()
@@ -415,14 +443,15 @@ def main() -> int:
 def report_growth(failures: list) -> int:
     log("\n== Growth: 100 séances / 1 000 questions, then 10 000 / 100 000 ==")
     rows = growth(8703)
-    for name in ("archive page", "search"):
-        small, large = [r for r in rows if r["name"] == name]
-        cost = small["rps"] / large["rps"]
-        log(f"{name:<14} small {small['rps']:>7.0f} req/s p99 {small['p99']:.1f} ms | "
-            f"large {large['rps']:>7.0f} req/s p99 {large['p99']:.1f} ms | "
-            f"large costs {cost:.2f}x (target <= 1.5)")
-        if cost > 1.5:
-            failures.append(f"growth: {name} costs {cost:.2f}x")
+    for mode in ("served", "rendered"):
+        for name in ("archive page", "search"):
+            small, large = [r for r in rows if r["name"] == name and r["mode"] == mode]
+            cost = small["rps"] / large["rps"]
+            log(f"{name:<13}{mode:<9} small {small['rps']:>7.0f} req/s p99 {small['p99']:5.1f} ms | "
+                f"large {large['rps']:>7.0f} req/s p99 {large['p99']:5.1f} ms | "
+                f"large costs {cost:.2f}x (target <= 1.5)")
+            if cost > 1.5:
+                failures.append(f"growth: {name} ({mode}) costs {cost:.2f}x")
     return conclude(failures)
 
 
