@@ -197,7 +197,7 @@ class Hit:
 # Ranking (and highlighting) reads every candidate; past this many matches, the answer is the
 # best of the newest candidates (highest rowids first), so a search costs about the same at any
 # archive size.
-MAX_CANDIDATES = 200
+MAX_CANDIDATES = 100
 
 
 def query(session, raw: str, kind: str, limit: int, offset: int = 0) -> tuple[list[Hit], bool]:
