@@ -19,10 +19,9 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .archive.services import archive_signature
-from .db import fast_read
 from .htmx import is_htmx
 from .models_base import local_now
-from .participants import known_token
+from .participants import current_participant_id
 
 # Where the visitor's CSRF token goes. "<" never reaches a page unescaped from user text.
 TOKEN_HOLE = Markup("<csrf-hole>")
@@ -34,8 +33,7 @@ def visitor_has_state() -> bool:
     """Would this visitor see anything of their own on a public page?"""
     if "_user_id" in session or "_flashes" in session:
         return True
-    token = known_token()
-    return token is not None and fast_read("SELECT 1 FROM participant WHERE token = ?", (token,)) is not None
+    return current_participant_id() is not None
 
 
 def _entries() -> dict:

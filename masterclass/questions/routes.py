@@ -110,15 +110,12 @@ def live(slug: str):
 
 
 def _live(slug: str):
-    state = services.live_state(slug)
-    if state is None or not state.published:
-        abort(404)
+    seance = _published_or_404(slug)
     sort = _sort()
-    etag = fragment_etag(state.version, sort)
+    etag = fragment_etag(seance.version, sort)
     cached = not_modified(etag)
     if cached is not None:
         return cached
-    seance = get_published(slug)
     response = make_response(render_template("questions/_live.html", seance=seance,
                                              **_live_context(seance, sort)))
     return conditional(response, etag)
@@ -154,15 +151,12 @@ def screen(slug: str):
 
 
 def _screen(slug: str):
-    state = services.live_state(slug)
-    if state is None or not state.published:
-        abort(404)
-    etag = fragment_etag(state.version, "screen")
+    seance = _published_or_404(slug)
+    etag = fragment_etag(seance.version, "screen")
     if is_htmx():
         cached = not_modified(etag)
         if cached is not None:
             return cached
-    seance = get_published(slug)
     questions = services.live_questions(seance.id, "votes", limit=9)
     participant_url = _public_url(url_for("questions.participant", slug=slug))
     response = render("questions/screen.html", "questions/_screen_live.html", seance=seance,
