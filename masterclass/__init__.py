@@ -6,6 +6,7 @@ import os
 from flask import Flask
 
 from . import config as config_module
+from .sessions import SessionInterface
 from .static_files import MasterclassFlask
 
 
@@ -17,6 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder="../static",
     )
     os.makedirs(app.instance_path, exist_ok=True)
+    app.session_interface = SessionInterface()
 
     # Smaller pages for weak Wi-Fi: no blank lines left by template tags.
     app.jinja_env.trim_blocks = True
