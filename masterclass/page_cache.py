@@ -12,6 +12,7 @@ An entry is never stale: the signature changes with every visible change (see
 ``archive_signature``), and an old signature is simply not asked for again.
 """
 
+import threading
 from collections.abc import Callable
 
 from flask import current_app, g, request, session
@@ -26,27 +27,30 @@ from .participants import current_participant_id
 # Where the visitor's CSRF token goes. "<" never reaches a page unescaped from user text.
 TOKEN_HOLE = Markup("<csrf-hole>")
 KEPT_HEADERS = ("Content-Type", "ETag", "Cache-Control", "Vary")
-MAX_ENTRIES = 256
+# Per view: a flood of odd searches can push out other searches, never the séance pages.
+MAX_ENTRIES_PER_VIEW = 128
+_lock = threading.Lock()
 
 
 def visitor_has_state() -> bool:
     """Would this visitor see anything of their own on a public page?"""
     if "_user_id" in session or "_flashes" in session:
         return True
+    if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+        return True  # Flask-Login would sign them in on the page
     return current_participant_id() is not None
 
 
-def _entries() -> dict:
-    return current_app.extensions.setdefault("page_cache", {})
+def _entries(endpoint: str) -> dict:
+    return current_app.extensions.setdefault("page_cache", {}).setdefault(endpoint, {})
 
 
 def serve(render: Callable):
     """The response ``render()`` gives, from this worker's cache when the visitor has no state."""
     if not current_app.config["PAGE_CACHE"] or request.method != "GET" or visitor_has_state():
         return render()
-    key = (request.endpoint, request.path, request.query_string, is_htmx(), local_now().date(),
-           archive_signature())
-    entries = _entries()
+    key = (request.path, request.query_string, is_htmx(), local_now().date(), archive_signature())
+    entries = _entries(request.endpoint)
     entry = entries.get(key)
     if entry is None:
         response = current_app.make_response(render())
@@ -55,9 +59,11 @@ def serve(render: Callable):
             token = g.get("csrf_token")
             if token:
                 body = body.replace(token, TOKEN_HOLE)
-            if len(entries) >= MAX_ENTRIES:
-                entries.pop(next(iter(entries)), None)  # the oldest
-            entries[key] = (body, [(h, response.headers[h]) for h in KEPT_HEADERS if h in response.headers])
+            headers = [(h, response.headers[h]) for h in KEPT_HEADERS if h in response.headers]
+            with _lock:  # other threads of this worker read and write the same entries
+                if len(entries) >= MAX_ENTRIES_PER_VIEW:
+                    del entries[next(iter(entries))]  # the oldest
+                entries[key] = (body, headers)
         return response
     body, headers = entry
     if TOKEN_HOLE in body:

@@ -147,3 +147,14 @@ def test_live_fragment_served_from_the_cache_keeps_its_etag(app, live, make_ques
     assert phone.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     make_question(live)
     assert phone.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+
+
+def test_a_flood_of_searches_does_not_push_out_the_seance_pages(app, live):
+    from masterclass import page_cache
+
+    page = f"/seances/{live.slug}/questions"
+    visitor = app.test_client()
+    visitor.get(page)
+    for n in range(page_cache.MAX_ENTRIES_PER_VIEW + 5):
+        visitor.get(f"/recherche?q=mot{n}")
+    assert orm_statements(app, app.test_client(), page) == []  # still served as it is
