@@ -26,21 +26,18 @@ def marked(text: str) -> Markup:
     return Markup(str(escape(text)).replace(START, "<mark>").replace(END, "</mark>"))  # noqa: S704
 
 
-# One search at a time per worker process. Concurrent searches (FTS5 queries, then loading
-# what they found) in the threads of one gunicorn gthread worker crashed it with SIGSEGV
-# about one cold start in eight under load (heap corruption, seen when the garbage collector
-# ran; Python 3.11.7's sqlite3 and SQLite 3.40.1 here; root cause not found). With this lock:
-# no crash in 60 starts. Most searches are served from the page cache anyway.
+# One FTS5 query at a time per worker process. Concurrent FTS5 queries in the threads of one
+# gunicorn gthread worker crashed it with SIGSEGV about one cold start in eight under load
+# (heap corruption, seen when the garbage collector ran; Python 3.11.7's sqlite3 and SQLite
+# 3.40.1 here; root cause not found). With this lock: no crash in 24 starts (and none in 60
+# with the whole search locked). Loading what was found and rendering still run in parallel,
+# and most searches are served from the page cache anyway.
 _one_search_at_a_time = threading.Lock()
 
 
 def _results(raw: str, limits: dict, offset: int) -> tuple[dict, dict]:
     with _one_search_at_a_time:
-        return _find(raw, limits, offset)
-
-
-def _find(raw: str, limits: dict, offset: int) -> tuple[dict, dict]:
-    found = {kind: query(db.session, raw, kind, limit, offset) for kind, limit in limits.items()}
+        found = {kind: query(db.session, raw, kind, limit, offset) for kind, limit in limits.items()}
     hits = {kind: kind_hits for kind, (kind_hits, _more) in found.items()}
     more = {kind: kind_more for kind, (_hits, kind_more) in found.items()}
     # Load what the hits point at, one query per kind, still checking visibility.
