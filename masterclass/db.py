@@ -33,6 +33,9 @@ def _on_connect(dbapi_connection, _record):
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")  # in-memory databases answer "memory"
     cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL, much faster
+    # 16 MB of page cache per connection (SQLite's default is 2 MB): a search's FTS5 doclists
+    # on a 10,000-séance archive no longer get read again from the file at every query.
+    cursor.execute("PRAGMA cache_size = -16000")
     cursor.close()
 
 
