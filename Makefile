@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app masterclass
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Where phones reach the site: this machine's address on the local network when it listens on
+# every interface (HOST=0.0.0.0), else HOST itself.
+BASE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),$(firstword $(shell hostname -I 2>/dev/null) 127.0.0.1),$(HOST)):$(PORT)
 
 .PHONY: run test setup lint bench clean
 
@@ -19,11 +22,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
-# Migrations, the demo séance when the database is empty, the demo moderator.
+# Migrations, the demo séance when the database is empty, the demo moderator, and an open
+# séance of today to join from a phone at once.
 setup: $(BIN)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) load-demo --if-empty
 	$(FLASK) demo-moderator
+	$(FLASK) demo-room --base-url $(BASE_URL)
 
 run: setup
 	$(FLASK) run --debug --host $(HOST) --port $(PORT)

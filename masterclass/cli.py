@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(load_demo_command)
     app.cli.add_command(demo_moderator)
+    app.cli.add_command(demo_room_command)
     app.cli.add_command(backup)
     app.cli.add_command(reindex)
     app.cli.add_command(generate_archive)
@@ -60,6 +61,23 @@ def demo_moderator() -> None:
     password = generate_password()
     create_or_update_user(DEMO_MODERATOR, "moderator", password)
     click.echo(f"Demo moderator: {DEMO_MODERATOR}  password: {password}")
+
+
+@click.command("demo-room")
+@click.option("--base-url", help="Where phones reach the site (default: MASTERCLASS_PUBLIC_URL, "
+              "else http://127.0.0.1:5000).")
+def demo_room_command(base_url: str | None) -> None:
+    """Ensure an open séance of today (demo), and print how to join it."""
+    from .demo import demo_room
+    from .models_base import local_now
+
+    seance = demo_room(local_now().date())
+    base = (base_url or current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+    click.echo(f"Open séance of today: {seance.title}")
+    click.echo(f"  phones:     {base}/seances/{seance.slug}/questions")
+    click.echo(f"  join code:  {seance.join_code}   (typed on {base}/)")
+    click.echo(f"  projector:  {base}/seances/{seance.slug}/ecran")
+    click.echo(f"  moderation: {base}/moderation/seances/{seance.slug}/questions")
 
 
 @click.command("backup")

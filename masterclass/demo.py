@@ -2,12 +2,12 @@
 
 import io
 import textwrap
-from datetime import datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 
 from .archive.models import Seance
-from .archive.services import get_or_create_theme, new_join_code
+from .archive.services import get_or_create_theme, new_join_code, slugify
 from .db import write_transaction
 from .extensions import db
 from .fiches.services import add_fiche, receive
@@ -152,3 +152,35 @@ def demo_pdf(target_size: int = FICHE_SIZE) -> bytes:
             return pdf
         padding = max(0, padding + target_size - len(pdf))
     return pdf
+
+
+ROOM_TITLE = "Séance Logement : le métier de bailleur social"
+ROOM_QUESTIONS = [
+    ("Combien de temps faut-il attendre pour obtenir un logement social ?", 3),
+    ("Qui décide des attributions de logements dans le quartier ?", 1),
+]
+
+
+def demo_room(today: date) -> Seance:
+    """An open séance of today that a newcomer can join at once (created once per day; the
+    rooms of earlier days are closed)."""
+    slug = f"{slugify(ROOM_TITLE, 180)}-{today.isoformat()}"
+    with write_transaction() as session:
+        seance = session.scalar(select(Seance).where(Seance.slug == slug))
+        for earlier in session.scalars(select(Seance).where(
+                Seance.title == ROOM_TITLE, Seance.slug != slug, Seance.questions_open.is_(True))):
+            earlier.questions_open = False
+        if seance is None:
+            seance = Seance(
+                title=ROOM_TITLE, slug=slug, starts_at=datetime.combine(today, time(18, 0)),
+                city="Anzin", venue="Maison de quartier du Faubourg",
+                theme=get_or_create_theme("Logement"),
+                speaker_role="Chargée de clientèle chez un bailleur social",
+                concept=CONCEPT, published=True, published_at=utcnow(), join_code=new_join_code(),
+                questions_open=True)
+            session.add(seance)
+            for body, votes in ROOM_QUESTIONS:
+                session.add(Question(seance=seance, body=body, status="approved", votes_count=votes))
+        else:
+            seance.questions_open = True
+    return seance

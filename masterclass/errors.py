@@ -11,6 +11,8 @@ from werkzeug.exceptions import (
     default_exceptions,
 )
 
+from .htmx import is_htmx
+
 MESSAGES = {
     400: (_l("Requête invalide"),
           _l("La demande n'a pas pu être comprise. Rechargez la page et réessayez.")),
@@ -37,7 +39,7 @@ FALLBACK_500 = (
 
 def render_error(code: int, message: str | None = None, **context):
     title, default = MESSAGES.get(code, (_l("Erreur"), _l("Une erreur est survenue.")))
-    template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
+    template = "errors/_error.html" if is_htmx() else "errors/error.html"
     return render_template(template, code=code, title=title, message=message or default, **context), code
 
 
@@ -74,6 +76,10 @@ def init_app(app: Flask) -> None:
         response = recover(error) if recover else None
         if response is not None:
             return response
+        from .security import INSECURE_TRANSPORT, cookies_cannot_come_back
+
+        if cookies_cannot_come_back():
+            return render_error(400, INSECURE_TRANSPORT)
         return render_error(400, _l("Votre session a expiré ou le formulaire était incomplet : "
                                     "rechargez la page et recommencez."))
 

@@ -1,21 +1,38 @@
 """The unchanged live poll, answered before Flask: one indexed read, then 304.
 
 Hundreds of phones ask every few seconds whether the live list changed; nearly always it has
-not. This WSGI layer answers those conditional requests from the séance's version alone (the
-same ETag the views send) and hands everything else to Flask untouched. SQLite only: with
-another database the views answer the same 304 themselves.
+not. This WSGI layer answers those conditional requests from the séance's version and the
+phone's own version (the same ETag the views send: one read of two indexed rows) and hands
+everything else to Flask untouched. SQLite only: with another database the views answer the
+same 304 themselves.
 """
 
 import re
 import sqlite3
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from .db import FastReader
 from .htmx import fragment_etag
+from .participants import COOKIE
 from .questions.services import parse_sort
 from .security import CSP
 
 POLLED = re.compile(r"^/seances/([^/]+)/(questions/live|ecran)$")
+LIVE_SQL = ("SELECT version, published, (SELECT version FROM participant WHERE token = ?) "
+            "FROM seance WHERE slug = ?")
+SCREEN_SQL = "SELECT version, published, 0 FROM seance WHERE slug = ?"
+
+
+def _participant_token(environ) -> str:
+    header = environ.get("HTTP_COOKIE", "")
+    if COOKIE not in header:
+        return ""
+    try:
+        morsel = SimpleCookie(header).get(COOKIE)
+    except CookieError:
+        return ""
+    return morsel.value if morsel else ""
 
 
 class ConditionalPoll:
@@ -28,15 +45,17 @@ class ConditionalPoll:
         if not match:
             return None
         slug, what = match.groups()
-        if what == "ecran":
-            if environ.get("HTTP_HX_REQUEST") != "true":
-                return None  # the screen page itself, not its fragment
-            variant = ("screen",)
-        else:
-            sort = parse_qs(environ.get("QUERY_STRING", "")).get("tri", [None])[0]
-            variant = (parse_sort(sort),)
         try:
-            row = self.reader.one("SELECT version, published FROM seance WHERE slug = ?", (slug,))
+            if what == "ecran":
+                if (environ.get("HTTP_HX_REQUEST") != "true" or "HTTP_HX_CURRENT_URL" not in environ
+                        or "HTTP_HX_HISTORY_RESTORE_REQUEST" in environ):
+                    return None  # the screen page itself, not its fragment
+                row = self.reader.one(SCREEN_SQL, (slug,))
+                variant = ("screen",)
+            else:
+                row = self.reader.one(LIVE_SQL, (_participant_token(environ), slug))
+                sort = parse_qs(environ.get("QUERY_STRING", "")).get("tri", [None])[0]
+                variant = (parse_sort(sort), row[2] or 0) if row else ()
         except sqlite3.Error:
             return None  # let Flask answer (and report) whatever is wrong
         if row is None or not row[1]:
@@ -50,7 +69,8 @@ class ConditionalPoll:
             if etag and etag in [t.strip() for t in environ["HTTP_IF_NONE_MATCH"].split(",")]:
                 start_response("304 Not Modified", [
                     ("ETag", etag), ("Cache-Control", "no-cache, private"),
-                    ("Vary", "HX-Request, Cookie"), ("X-Content-Type-Options", "nosniff"),
+                    ("Vary", "HX-Request, HX-History-Restore-Request, Cookie"),
+                    ("X-Content-Type-Options", "nosniff"),
                     ("Content-Security-Policy", CSP)])
                 return [b""]
         return self.wsgi_app(environ, start_response)

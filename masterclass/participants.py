@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import String, select
+from sqlalchemy import String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
@@ -21,6 +21,9 @@ COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers keep (400 days
 class Participant(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
+    # Bumped by each of this phone's own writes (a question sent, a vote, a favourite): part of
+    # the ETag of what it polls, so its own changes reach it even when the room's list is unchanged.
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -45,27 +48,46 @@ def known_token() -> str | None:
     return token if _valid(token) else None
 
 
-def current_participant_id() -> int | None:
-    """The visitor's participant id when they have written something before (read only:
-    committed rows, through the fast reader; asked on every public page)."""
-    from .db import fast_read
+OWN_SQL = "SELECT id, version FROM participant WHERE token = ?"
 
-    token = known_token()
-    if token is None:
-        return None
-    row = fast_read("SELECT id FROM participant WHERE token = ?", (token,))
-    return row[0] if row else None
+
+def _own() -> tuple[int | None, int]:
+    """(participant id, version) of this visitor; (None, 0) until they first write. Read once per
+    request, through the fast reader (committed rows only)."""
+    if "participant_own" not in g:
+        from .db import fast_read
+
+        token = known_token()
+        row = fast_read(OWN_SQL, (token,)) if token else None
+        g.participant_own = (row[0], row[1]) if row else (None, 0)
+    return g.participant_own
+
+
+def current_participant_id() -> int | None:
+    """The visitor's participant id when they have written something before (asked on every
+    public page)."""
+    return _own()[0]
+
+
+def current_participant_version() -> int:
+    """What changes with each of this visitor's own writes (0 before the first)."""
+    return _own()[1]
 
 
 def participant_id_for_write(session) -> int:
-    """Inside a write transaction: the visitor's participant id, created on first use."""
+    """Inside a write transaction: the visitor's participant id, created on first use; their
+    version moves (whatever they write shows on their own pages)."""
     token = current_token()
     participant_id = session.scalar(select(Participant.id).where(Participant.token == token))
     if participant_id is None:
-        participant = Participant(token=token)
+        participant = Participant(token=token, version=1)
         session.add(participant)
         session.flush()
         participant_id = participant.id
+    else:
+        session.execute(update(Participant).where(Participant.id == participant_id)
+                        .values(version=Participant.version + 1))
+    g.pop("participant_own", None)
     return participant_id
 
 

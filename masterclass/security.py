@@ -2,8 +2,9 @@
 
 from urllib.parse import unquote_to_bytes
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .errors import abort_fr
 
@@ -23,6 +24,25 @@ CSP = "; ".join(
 )
 
 
+# Hosts browsers trust as secure over plain http (Secure cookies still go back to them).
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
+INSECURE_TRANSPORT = _l(
+    "Ce site est servi en http simple, sans chiffrement, alors qu'il est réglé pour ne renvoyer son "
+    "cookie de session qu'en https : votre navigateur ne le renvoie donc pas, et aucun formulaire ne "
+    "peut être vérifié. Ouvrez le site en https (derrière un proxy qui fournit le chiffrement), ou, "
+    "sur un réseau local de confiance seulement, démarrez-le avec MASTERCLASS_SESSION_COOKIE_SECURE=false.")
+
+
+def cookies_cannot_come_back() -> bool:
+    """Secure session cookies, served over plain http to a host browsers do not treat as secure:
+    the session (hence the CSRF token) never comes back, and every form would fail."""
+    if not current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure:
+        return False
+    host = request.host.lower()
+    host = host[: host.index("]") + 1] if host.startswith("[") else host.rsplit(":", 1)[0]
+    return host not in LOOPBACK_HOSTS and not host.endswith(".localhost")
+
+
 def _reject_undecodable_forms():
     """A form body that is not UTF-8 is refused whole (Werkzeug would keep the bytes as
     "%FF" text). Runs before CSRF parsing; the body is cached for the form parser."""
@@ -37,6 +57,8 @@ def _reject_undecodable_forms():
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["cookies_cannot_come_back"] = cookies_cannot_come_back
+    app.jinja_env.globals["INSECURE_TRANSPORT"] = INSECURE_TRANSPORT
     app.before_request_funcs.setdefault(None, []).insert(0, _reject_undecodable_forms)
 
     @app.after_request

@@ -18,3 +18,7 @@ def csrf_token(client, url: str = "/") -> str:
 
     page = soup(client.get(url))
     return json.loads(page.body["hx-headers"])["X-CSRFToken"]
+
+
+# What htmx sends with each of its requests (it always says from which page).
+HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/"}

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from masterclass.extensions import db
 from masterclass.models import Favourite
 
-from .helpers import csrf_token, soup, text_of
+from .helpers import HTMX, csrf_token, soup, text_of
 
 
 def toggle(client, kind, target_id, htmx=False, next_=None):
@@ -14,7 +14,7 @@ def toggle(client, kind, target_id, htmx=False, next_=None):
     if next_ is not None:
         data["next"] = next_
     return client.post(f"/favoris/{kind}/{target_id}", data=data,
-                       headers={"HX-Request": "true"} if htmx else {})
+                       headers=HTMX if htmx else {})
 
 
 def favourites() -> int:

@@ -10,7 +10,7 @@ from masterclass.db import write_transaction
 from masterclass.extensions import db
 from masterclass.models import AuditEntry, Question, Seance
 
-from .helpers import csrf_token, soup, text_of
+from .helpers import HTMX, csrf_token, soup, text_of
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def mod(client, auth, demo):
 
 def post(client, url, htmx=False, **data):
     return client.post(url, data={**data, "csrf_token": csrf_token(client)},
-                       headers={"HX-Request": "true"} if htmx else {})
+                       headers=HTMX if htmx else {})
 
 
 def fresh(question_id) -> Question:

@@ -10,7 +10,7 @@ from masterclass.extensions import db
 from masterclass.models import Participant, Question, Seance, Vote
 from masterclass.questions import services
 
-from .helpers import csrf_token, soup, text_of
+from .helpers import HTMX, csrf_token, soup, text_of
 
 
 @pytest.fixture
@@ -24,12 +24,12 @@ def live(demo):
 def ask(client, seance, body="Comment trouver un stage ?", author="Léa", htmx=False, token=None):
     url = f"/seances/{seance.slug}/questions"
     data = {"body": body, "author": author, "csrf_token": token or csrf_token(client, url)}
-    return client.post(url, data=data, headers={"HX-Request": "true"} if htmx else {})
+    return client.post(url, data=data, headers=HTMX if htmx else {})
 
 
 def vote(client, question_id, htmx=False):
     return client.post(f"/questions/{question_id}/vote", data={"csrf_token": csrf_token(client)},
-                       headers={"HX-Request": "true"} if htmx else {})
+                       headers=HTMX if htmx else {})
 
 
 def count(model):
@@ -65,7 +65,7 @@ def test_question_without_javascript_posts_and_redirects_with_a_message(client, 
     text = text_of(page)
     assert "Merci ! Votre question est envoyée" in text
     mine = soup(page).find(id="mes-questions")
-    assert "Comment trouver un stage ?" in mine.get_text() and "En attente de modération" in mine.get_text()
+    assert "Comment trouver un stage ?" in mine.get_text() and "En attente de relecture" in mine.get_text()
     question = newest()
     assert question.body == "Comment trouver un stage ?" and question.status == "pending"
     assert question.author == "Léa"
@@ -148,7 +148,7 @@ def test_participants_see_their_own_questions_only(app, live):
 
 @pytest.mark.parametrize(("status", "shown"), [
     ("approved", "Retenue : elle est visible par la salle"),
-    ("answered", "L'intervenant y a répondu"),
+    ("answered", "Répondue"),
     ("rejected", "Écartée : merci, elle n'a pas été retenue"),
 ])
 def test_the_asker_sees_what_became_of_the_question(client, live, status, shown):
@@ -161,13 +161,16 @@ def test_the_asker_sees_what_became_of_the_question(client, live, status, shown)
 def test_live_list_shows_approved_and_answered_pinned_first(client, live, make_question):
     make_question(live, body="Question en attente ?", status="pending")
     make_question(live, body="Question écartée ?", status="rejected")
-    pinned = make_question(live, body="Question épinglée ?", status="answered", pinned=True)
+    pinned = make_question(live, body="Question épinglée ?", pinned=True)
+    answered = make_question(live, body="Question répondue ?", status="answered")
     page = soup(client.get(f"/seances/{live.slug}/questions/live"))
-    items = page.select("ol.room-questions > li")
+    items = page.select("#questions-salle ol.room-questions > li")
     assert items[0]["id"] == f"q-{pinned.id}" and "En cours de réponse" in items[0].get_text()
+    assert len(items) == 12  # the demo's eleven and the pinned one
+    done = page.select("#questions-repondues li")
+    assert [li["id"] for li in done] == [f"q-{answered.id}"] and "Répondue" in done[0].get_text()
     text = page.get_text()
     assert "Question en attente ?" not in text and "Question écartée ?" not in text
-    assert len(items) == 12
 
 
 def test_live_list_sorts_by_votes_or_time(client, live, make_question):
@@ -188,10 +191,14 @@ def test_unchanged_poll_gets_304_and_any_change_a_new_etag(client, live, make_qu
     assert first.headers["Cache-Control"] == "no-cache, private"
     again = client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
+    other_phone = client.application.test_client()
+    assert other_phone.get(url).headers["ETag"] == etag
     ask(client, live)  # a pending question changes no one else's view...
-    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
-    # ...and its asker's page drops its ETag after sending: the whole list shows it.
-    assert "Comment trouver un stage ?" in client.get(url).get_data(as_text=True)
+    assert other_phone.get(url, headers={"If-None-Match": etag}).status_code == 304
+    # ...but its asker's own: the whole list comes back, with it.
+    mine = client.get(url, headers={"If-None-Match": etag})
+    assert mine.status_code == 200 and "Comment trouver un stage ?" in mine.get_data(as_text=True)
+    etag = mine.headers["ETag"]
     make_question(live, body="Une question approuvée ?")
     with write_transaction() as session:  # what moderators and votes do: a new version
         services.bump_version(session, live.id)
@@ -319,10 +326,10 @@ def test_projector_screen_shows_pinned_question_code_and_qr(client, live, make_q
     assert page.select_one(".screen-code").get_text() == live.join_code
     assert page.select_one(".qr svg") is not None
     assert not page.find("form") and not page.find("button") and not page.find("nav")
-    fragment = client.get(f"/seances/{live.slug}/ecran", headers={"HX-Request": "true"})
+    fragment = client.get(f"/seances/{live.slug}/ecran", headers=HTMX)
     assert "<html" not in fragment.get_data(as_text=True)
     assert client.get(f"/seances/{live.slug}/ecran", headers={
-        "HX-Request": "true", "If-None-Match": fragment.headers["ETag"]}).status_code == 304
+        **HTMX, "If-None-Match": fragment.headers["ETag"]}).status_code == 304
 
 
 def test_qr_code_uses_the_public_url(make_app):
@@ -382,9 +389,9 @@ def test_unchanged_poll_is_answered_before_flask(app, client, live, monkeypatch)
     assert response.headers["ETag"] == etag and response.headers["X-Content-Type-Options"] == "nosniff"
     screen = f"/seances/{live.slug}/ecran"
     monkeypatch.undo()
-    screen_etag = client.get(screen, headers={"HX-Request": "true"}).headers["ETag"]
+    screen_etag = client.get(screen, headers=HTMX).headers["ETag"]
     monkeypatch.setattr(app, "full_dispatch_request", lambda: calls.append(1) or (_ for _ in ()).throw(AssertionError))
-    assert client.get(screen, headers={"HX-Request": "true", "If-None-Match": screen_etag}).status_code == 304
+    assert client.get(screen, headers={**HTMX, "If-None-Match": screen_etag}).status_code == 304
     assert calls == []
 
 

@@ -9,7 +9,7 @@ from masterclass.db import write_transaction
 from masterclass.extensions import db
 from masterclass.models import Question, Seance
 
-from .helpers import csrf_token, soup, text_of
+from .helpers import HTMX, csrf_token, soup, text_of
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -108,7 +108,7 @@ def test_fts_syntax_is_taken_as_words(client, demo):
 
 
 def test_search_fragment_for_htmx(client, demo):
-    response = client.get("/recherche?q=recruter", headers={"HX-Request": "true"})
+    response = client.get("/recherche?q=recruter", headers=HTMX)
     assert "<html" not in response.get_data(as_text=True) and "recruter" in response.get_data(as_text=True)
     assert "HX-Request" in response.headers["Vary"]
 

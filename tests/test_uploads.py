@@ -10,7 +10,7 @@ from masterclass.extensions import db
 from masterclass.models import Favourite, Fiche
 
 from .files import DISGUISED, GOOD, pdf
-from .helpers import csrf_token, soup, text_of
+from .helpers import HTMX, csrf_token, soup, text_of
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def upload(client, seance, name, data, title="Fiche de test", description="Une d
         f"/moderation/seances/{seance.slug}/fiches",
         data={"title": title, "description": description, "csrf_token": csrf_token(client),
               "file": (io.BytesIO(data), name)},
-        content_type="multipart/form-data", headers={"HX-Request": "true"} if htmx else {})
+        content_type="multipart/form-data", headers=HTMX if htmx else {})
 
 
 def stored_files(app) -> list[str]:
@@ -96,7 +96,7 @@ def test_too_large_upload_is_413_with_a_french_message_and_kept_fields(make_app,
         from flask.testing import EnvironBuilder
 
         builder = EnvironBuilder(app, f"/moderation/seances/{seance.slug}/fiches", method="POST",
-                                 headers={"HX-Request": "true"}, content_type="multipart/form-data",
+                                 headers=HTMX, content_type="multipart/form-data",
                                  data={"title": "x", "csrf_token": csrf_token(client),
                                        "file": (io.BytesIO(pdf("x" * 2_000_000)), "enorme.pdf")})
         environ = builder.get_environ()

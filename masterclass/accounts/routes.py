@@ -2,7 +2,9 @@ from flask import flash, make_response, redirect, render_template, request, sess
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..errors import RECOVERY
 from ..extensions import limiter
+from ..security import INSECURE_TRANSPORT, cookies_cannot_come_back
 from . import bp, services
 from .forms import LoginForm
 from .permissions import safe_next
@@ -58,3 +60,13 @@ def logout():
     session.clear()
     flash(_("Vous êtes déconnecté."), "success")
     return redirect(url_for("archive.home"))
+
+
+def _csrf_failure_on_login(_error):
+    """The form comes back with the e-mail kept and what went wrong in words."""
+    message = (INSECURE_TRANSPORT if cookies_cannot_come_back()
+               else _("La page de connexion était ouverte depuis longtemps : reconnectez-vous."))
+    return make_response(render_template("accounts/login.html", form=LoginForm(), error=message), 400)
+
+
+RECOVERY[("csrf", "accounts.login")] = _csrf_failure_on_login

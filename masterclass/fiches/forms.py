@@ -4,6 +4,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..formatting import normalise_newlines
+
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
@@ -17,8 +19,9 @@ class FicheForm(FlaskForm):
     title = StringField(_l("Titre de la fiche"), id="fiche-titre", filters=[_strip], validators=[
         DataRequired(_l("Donnez un titre à la fiche.")),
         Length(max=200, message=_l("200 caractères au plus."))])
-    description = TextAreaField(_l("Description"), id="fiche-description", validators=[
-        Optional(), Length(max=2000, message=_l("2000 caractères au plus."))])
+    description = TextAreaField(
+        _l("Description"), id="fiche-description", filters=[normalise_newlines],
+        validators=[Optional(), Length(max=2000, message=_l("2000 caractères au plus."))])
     file = FileField(_l("Fichier"), id="fiche-fichier",
                      validators=[FileRequired(_l("Choisissez un fichier."))])
 

@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..formatting import normalise_newlines
+
 DEFAULT_TIME = time(18, 0)
 
 
@@ -22,10 +24,12 @@ class SeanceForm(FlaskForm):
     city = StringField(_l("Ville"), validators=[DataRequired(_l("Indiquez la ville.")), _max(120)])
     venue = StringField(_l("Lieu"), validators=[Optional(), _max(200)])
     theme = StringField(_l("Thème"), validators=[Optional(), _max(80)])
-    speaker = StringField(_l("Intervenant (nom)"), validators=[Optional(), _max(160)])
-    speaker_role = StringField(_l("Fonction de l'intervenant"), validators=[Optional(), _max(200)])
-    concept = TextAreaField(_l("Le concept / introduction"), validators=[Optional(), _max(5000)])
-    summary = TextAreaField(_l("Compte rendu"), validators=[Optional(), _max(50000)])
+    speaker = StringField(_l("Intervenant·e (nom)"), validators=[Optional(), _max(160)])
+    speaker_role = StringField(_l("Fonction de l'intervenant·e"), validators=[Optional(), _max(200)])
+    concept = TextAreaField(_l("Le concept / introduction"), filters=[normalise_newlines],
+                            validators=[Optional(), _max(5000)])
+    summary = TextAreaField(_l("Compte rendu"), filters=[normalise_newlines],
+                            validators=[Optional(), _max(50000)])
     published = BooleanField(_l("Publier la séance (visible par tous)"))
 
     def validate_date(self, field):

@@ -3,11 +3,13 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..formatting import normalise_newlines
+
 BODY_MIN, BODY_MAX, AUTHOR_MAX = 3, 500, 80
 
 
 def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+    return normalise_newlines(value).strip() if isinstance(value, str) else value
 
 
 def _printable(_form, field):

@@ -9,7 +9,13 @@ from ..archive.services import get_published
 from ..errors import RECOVERY, is_busy
 from ..extensions import db, limiter
 from ..htmx import conditional, fragment_etag, is_htmx, not_modified, render
-from ..participants import current_participant_id, current_token, participant_key
+from ..participants import (
+    current_participant_id,
+    current_participant_version,
+    current_token,
+    participant_key,
+)
+from ..security import INSECURE_TRANSPORT, cookies_cannot_come_back
 from . import bp, live_cache, services
 from .forms import QuestionForm
 from .models import Question
@@ -39,18 +45,25 @@ def _published_or_404(slug: str) -> Seance:
 def _live_context(seance: Seance, sort: str) -> dict:
     participant_id = current_participant_id()
     return {
-        "room_html": live_cache.room_html(seance, sort, participant_id),
+        "room_html": None if sort == "miennes" else live_cache.room_html(seance, sort, participant_id),
         "mine": services.my_questions(seance.id, participant_id),
         "sort": sort,
     }
 
 
+def _live_etag(seance: Seance, sort: str) -> str:
+    """The room's version, the way the phone reads it, and the phone's own version."""
+    return fragment_etag(seance.version, sort, current_participant_version())
+
+
 def _participant_page(seance: Seance, form: QuestionForm, status: int = 200, message=None,
-                      message_kind="error"):
-    context = {"seance": seance, "form": form, "message": message, "message_kind": message_kind,
-               **_live_context(seance, _sort())}
-    template = "questions/_ask.html" if is_htmx() else "questions/participant.html"
-    return make_response(render_template(template, **context), status)
+                      message_kind="error", partial: bool = False):
+    """The participant page, or (``partial``) its question box alone, for htmx's form posts."""
+    context = {"seance": seance, "form": form, "message": message, "message_kind": message_kind}
+    if partial:
+        return make_response(render_template("questions/_ask.html", **context), status)
+    context.update(_live_context(seance, _sort()), live_etag=_live_etag(seance, _sort()))
+    return make_response(render_template("questions/participant.html", **context), status)
 
 
 @bp.get("/seances/<slug>/questions")
@@ -63,7 +76,7 @@ def _too_many(_limit):
     seance = get_published(request.view_args["slug"])
     if seance is None:
         return None
-    return _participant_page(seance, QuestionForm(), 429, MESSAGES["too_many"])
+    return _participant_page(seance, QuestionForm(), 429, MESSAGES["too_many"], partial=is_htmx())
 
 
 @bp.post("/seances/<slug>/questions")
@@ -72,22 +85,28 @@ def _too_many(_limit):
 def submit(slug: str):
     seance = _published_or_404(slug)
     form = QuestionForm()
+    partial = is_htmx()
     if not form.validate_on_submit():
-        return _participant_page(seance, form, 400)
+        return _participant_page(seance, form, 400, partial=partial)
     try:
         services.submit(seance.id, form.body.data, form.author.data)
     except QuestionError as error:
-        return _participant_page(seance, form, error.status, MESSAGES[error.reason])
+        db.session.expire(seance)  # closed meanwhile: the box shows it closed, the text kept
+        # The closed box says it once itself; other refusals are said in a message.
+        message = None if error.reason == "closed" else MESSAGES[error.reason]
+        return _participant_page(seance, form, error.status, message, partial=partial)
     except OperationalError as error:
         if not is_busy(error):
             raise
-        response = _participant_page(seance, form, 503, MESSAGES["busy"])
+        response = _participant_page(seance, form, 503, MESSAGES["busy"], partial=partial)
         response.headers["Retry-After"] = "2"
         return response
-    if not is_htmx():
+    if not partial:
         flash(str(MESSAGES["sent"]), "success")
         return redirect(url_for("questions.participant", slug=slug) + "#mes-questions", 303)
-    response = _participant_page(seance, QuestionForm(formdata=None), 200, MESSAGES["sent"], "success")
+    response = _participant_page(seance, QuestionForm(formdata=None), 200, MESSAGES["sent"], "success",
+                                 partial=True)
+    # The asker's list shows the new question at once (its own version has moved).
     response.headers["HX-Trigger"] = "questions-changed"
     return response
 
@@ -98,7 +117,8 @@ def csrf_failure_on_submit(error: CSRFError):
     if seance is None:
         return None
     current_app.logger.info("Question form re-offered after CSRF failure: %s", error.description)
-    return _participant_page(seance, QuestionForm(), 400, MESSAGES["expired"])
+    message = INSECURE_TRANSPORT if cookies_cannot_come_back() else MESSAGES["expired"]
+    return _participant_page(seance, QuestionForm(), 400, message, partial=is_htmx())
 
 
 RECOVERY[("csrf", "questions.submit")] = csrf_failure_on_submit
@@ -112,7 +132,7 @@ def live(slug: str):
 def _live(slug: str):
     seance = _published_or_404(slug)
     sort = _sort()
-    etag = fragment_etag(seance.version, sort)
+    etag = _live_etag(seance, sort)
     cached = not_modified(etag)
     if cached is not None:
         return cached
@@ -157,11 +177,11 @@ def _screen(slug: str):
         cached = not_modified(etag)
         if cached is not None:
             return cached
-    questions = services.live_questions(seance.id, "votes", limit=9)
+    items, total = services.screen_questions(seance.id)
     participant_url = _public_url(url_for("questions.participant", slug=slug))
     response = render("questions/screen.html", "questions/_screen_live.html", seance=seance,
-                      questions=questions, participant_url=participant_url,
-                      join_url=_public_url(url_for("archive.home")))
+                      pinned=services.pinned_question(seance.id), items=items, total=total,
+                      participant_url=participant_url, join_url=_public_url(url_for("archive.home")))
     return conditional(response, etag) if is_htmx() else response
 
 

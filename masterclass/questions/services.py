@@ -12,7 +12,8 @@ from ..moderation.models import AuditEntry
 from ..participants import participant_id_for_write
 from .models import PUBLIC_STATUSES, STATUSES, Question, Vote
 
-SORTS = ("votes", "recent")
+# How a phone reads the list: the most supported, the newest, or only its own questions.
+SORTS = ("votes", "recent", "miennes")
 
 
 def parse_sort(value: str | None) -> str:
@@ -113,6 +114,43 @@ def live_questions(seance_id: int, sort: str = "votes", limit: int | None = None
     return list(db.session.scalars(query))
 
 
+@dataclass
+class ScreenItem:
+    question: Question
+    rank: int  # which to drop first when not all fit: the highest rank
+    new: bool  # among the newest approved
+
+
+def screen_questions(seance_id: int, by_votes: int = 12, newest: int = 6) -> tuple[list[ScreenItem], int]:
+    """What the projector shows besides the pinned question: the open questions the room most
+    supports and the newest approved ones (a question nobody has voted for yet must get on the
+    screen too), most supported first, ranked alternately from each list; and how many open
+    questions there are in all."""
+    open_questions = select(Question).where(
+        Question.seance_id == seance_id, Question.status == "approved", Question.pinned.is_(False))
+    top = list(db.session.scalars(open_questions.order_by(
+        Question.votes_count.desc(), Question.submitted_at, Question.id).limit(by_votes)))
+    approved_at = func.coalesce(Question.status_changed_at, Question.submitted_at)
+    recent = list(db.session.scalars(
+        open_questions.order_by(approved_at.desc(), Question.id.desc()).limit(newest)))
+    ranks: dict[int, int] = {}
+    for i in range(max(len(top), len(recent))):
+        for candidates in (top, recent):
+            if i < len(candidates):
+                ranks.setdefault(candidates[i].id, len(ranks) + 1)
+    newest_ids = {q.id for q in recent[:3]}
+    questions = {q.id: q for q in top + recent}.values()
+    items = [ScreenItem(q, ranks[q.id], q.id in newest_ids and q.votes_count == 0) for q in
+             sorted(questions, key=lambda q: (-q.votes_count, q.submitted_at, q.id))]
+    total = db.session.scalar(open_questions.with_only_columns(func.count(Question.id)))
+    return items, total
+
+
+def pinned_question(seance_id: int) -> Question | None:
+    return db.session.scalar(select(Question).where(
+        Question.seance_id == seance_id, Question.pinned.is_(True), Question.status == "approved"))
+
+
 def my_questions(seance_id: int, participant_id: int | None) -> list[Question]:
     if participant_id is None:
         return []
@@ -150,8 +188,8 @@ def set_status(question_id: int, status: str, user_id: int) -> Question:
         if question.status != status:
             question.status = status
             question.status_changed_at = utcnow()
-            if status not in PUBLIC_STATUSES:
-                question.pinned = False
+            if status != "approved":
+                question.pinned = False  # answered or set aside: no longer the one being answered
             session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id,
                                    action="question_status", detail=f"#{question.id} → {status}"))
             bump_version(session, question.seance_id)
@@ -172,7 +210,7 @@ def toggle_pin(question_id: int, user_id: int) -> Question:
             ).values(pinned=False))
             session.flush()
             question.pinned = True
-            if question.status not in PUBLIC_STATUSES:
+            if question.status != "approved":  # pinned is "being answered": approved, not answered
                 question.status = "approved"
                 question.status_changed_at = utcnow()
             action = "pin"

@@ -3,10 +3,11 @@
   "use strict";
 
   // Live fragments: poll conditionally (If-None-Match), only while the page is visible,
-  // and never while someone is typing inside the fragment.
+  // and never while someone is typing inside the fragment. The ETag the page came with is
+  // the first one (data-etag); each 200 brings the next.
   var etags = {};
-  function pollKey(detail) {
-    return (detail.elt.id || "") + "|" + detail.elt.getAttribute("hx-get");
+  function pollKey(elt) {
+    return (elt.id || "") + "|" + elt.getAttribute("hx-get");
   }
   function isPoll(elt) { return elt && elt.hasAttribute && elt.hasAttribute("data-poll"); }
   function busyInside(elt) {
@@ -23,8 +24,9 @@
     }
   });
   document.addEventListener("htmx:configRequest", function (evt) {
-    if (!isPoll(evt.detail.elt)) return;
-    var etag = etags[pollKey(evt.detail)];
+    var elt = evt.detail.elt;
+    if (!isPoll(elt) || evt.detail.path !== elt.getAttribute("hx-get")) return;
+    var etag = etags[pollKey(elt)] || elt.getAttribute("data-etag");
     if (etag) evt.detail.headers["If-None-Match"] = etag;
   });
   // beforeSwap, not afterRequest: an outerHTML swap detaches the element, and events on a
@@ -33,15 +35,7 @@
     var xhr = evt.detail.xhr;
     if (!isPoll(evt.detail.elt) || !xhr) return;
     var etag = xhr.getResponseHeader("ETag");
-    if (etag && xhr.status === 200) etags[pollKey(evt.detail)] = etag;
-  });
-  // A sent question changes only its asker's view (and the moderators'): forget the ETags
-  // so the next poll, triggered right away by "questions-changed", fetches the list whole.
-  document.addEventListener("htmx:beforeSwap", function (evt) {
-    var elt = evt.detail.elt;
-    if (elt && elt.hasAttribute && elt.hasAttribute("data-ask-form") && evt.detail.xhr.status === 200) {
-      etags = {};
-    }
+    if (etag && xhr.status === 200) etags[pollKey(evt.detail.elt)] = etag;
   });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible" && window.htmx) {
@@ -50,28 +44,116 @@
     }
   });
 
-  // The question form: a live character count, and a kept text with a retry on network failure.
+  // The question box follows the séance: when the live list says questions opened or closed,
+  // the box shows the form or the closed notice, keeping whatever was typed.
+  function syncAsk() {
+    var live = document.getElementById("live");
+    var ask = document.getElementById("ask");
+    if (!live || !ask || live.dataset.open === undefined || live.dataset.open === ask.dataset.open) return;
+    var isOpen = live.dataset.open === "1";
+    ask.dataset.open = live.dataset.open;
+    var notice = ask.querySelector("[data-closed-notice]");
+    var form = ask.querySelector("[data-ask-form]");
+    var message = ask.querySelector("[data-ask-message]");
+    if (message) message.remove();  // said before the change; it may no longer hold
+    if (!form) return;
+    var typed = false;
+    form.querySelectorAll("textarea, input[type=text]").forEach(function (field) {
+      field.readOnly = !isOpen;
+      if (field.tagName === "TEXTAREA" && field.value.trim()) typed = true;
+    });
+    form.querySelectorAll("button[type=submit]").forEach(function (button) { button.hidden = !isOpen; });
+    form.hidden = !isOpen && !typed;
+    if (notice) {
+      notice.hidden = isOpen;
+      var note = notice.querySelector("[data-kept-note]");
+      if (note) note.hidden = !typed;
+    }
+  }
+
+  // The question form: a live character count; while sending, only "sending" is said; on a
+  // network failure the text stays with a retry message (and no earlier "thank you").
   function setupCounters(root) {
     root.querySelectorAll("[data-counter]").forEach(function (field) {
       var counter = document.getElementById(field.getAttribute("data-counter"));
-      if (!counter) return;
+      if (!counter || field.dataset.counted) return;
+      field.dataset.counted = "1";
       var count = counter.querySelector("[data-count]");
+      var hint = document.getElementById(field.id + "-aide");
+      if (hint) hint.insertBefore(counter, hint.firstChild);  // floats at the end of the hint's line
       var update = function () { count.textContent = field.value.trim().length; };
       counter.hidden = false;
       field.addEventListener("input", update);
       update();
     });
   }
+  function askForm(evt) {
+    var elt = evt.detail.elt;
+    return elt && elt.closest && elt.closest("[data-ask-form]");
+  }
   function showSendError(evt, visible) {
-    var form = evt.detail.elt && evt.detail.elt.closest && evt.detail.elt.closest("[data-ask-form]");
+    var form = askForm(evt);
     if (!form) return;
     var box = form.querySelector("[data-send-error]");
     if (box) box.hidden = !visible;
+    if (visible) {
+      var message = form.parentNode.querySelector("[data-ask-message]");
+      if (message) message.remove();
+    }
   }
   document.addEventListener("htmx:sendError", function (evt) { showSendError(evt, true); });
   document.addEventListener("htmx:timeout", function (evt) { showSendError(evt, true); });
-  document.addEventListener("htmx:beforeSend", function (evt) { showSendError(evt, false); });
+  document.addEventListener("htmx:beforeSend", function (evt) {
+    showSendError(evt, false);
+    var form = askForm(evt);
+    var message = form && form.parentNode.querySelector("[data-ask-message]");
+    if (message) message.remove();
+  });
 
-  document.addEventListener("DOMContentLoaded", function () { setupCounters(document); });
-  document.addEventListener("htmx:load", function (evt) { setupCounters(evt.detail.elt); });
+  // The projector screen: the live part fits the screen. At the largest type (up to half as
+  // large again, when few questions leave room) that still shows a few questions, the questions of highest data-rank are hidden until nothing overflows;
+  // "+ N autres questions" says how many are not shown.
+  var MIN_SHOWN = 3;
+  function fitScreen() {
+    var live = document.getElementById("screen-live");
+    var main = live && live.closest(".screen-main");
+    if (!main) return;
+    var items = Array.prototype.slice.call(live.querySelectorAll(".screen-list li"));
+    items.sort(function (a, b) { return Number(a.dataset.rank) - Number(b.dataset.rank); });
+    var overflows = function () { return main.scrollHeight > main.clientHeight + 1; };
+    var shown = items.length;
+    for (var scale = 1.5; scale >= 0.5; scale -= 0.05) {
+      main.style.setProperty("--screen-scale", scale.toFixed(2));
+      items.forEach(function (li) { li.hidden = false; });
+      shown = items.length;
+      while (overflows() && shown > 0) {
+        shown -= 1;
+        items[shown].hidden = true;
+      }
+      if (!overflows() && shown >= Math.min(MIN_SHOWN, items.length)) break;
+    }
+    var more = live.querySelector(".screen-more");
+    if (more) {
+      var rest = Number(more.dataset.total) - shown;
+      more.hidden = rest <= 0;
+      more.textContent = rest === 1 ? more.dataset.one : more.dataset.many.replace("{n}", rest);
+      // The line itself takes room: if it made the list overflow, one more question goes.
+      while (overflows() && shown > 0) {
+        shown -= 1;
+        items[shown].hidden = true;
+        rest += 1;
+        more.textContent = rest === 1 ? more.dataset.one : more.dataset.many.replace("{n}", rest);
+      }
+    }
+    live.setAttribute("data-fitted", "");
+  }
+
+  function enhance(root) {
+    setupCounters(root);
+    syncAsk();
+    fitScreen();
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:load", function (evt) { enhance(evt.detail.elt); });
+  window.addEventListener("resize", fitScreen);
 })();

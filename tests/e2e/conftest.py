@@ -86,3 +86,24 @@ def axe_check(browser):
 
     yield _check
     context.close()
+
+
+class Room:
+    """A séance of today, published and open to questions, served by ``live_server``."""
+
+    def __init__(self, base, seance):
+        self.base, self.slug, self.title, self.id = base, seance.slug, seance.title, seance.id
+        self.url = f"{base}/seances/{seance.slug}"
+        self.join_code = seance.join_code
+
+
+@pytest.fixture
+def room(live_server, make_seance, make_question):
+    from masterclass.models_base import local_now
+
+    seance = make_seance(title="Séance Logement", starts_at=local_now().replace(second=0, microsecond=0),
+                         city="Denain", theme="Logement", questions_open=True)
+    for body, votes in [("Comment obtenir un logement social plus vite ?", 4),
+                        ("Qui décide des attributions dans le quartier ?", 2)]:
+        make_question(seance, body=body, votes_count=votes)
+    return Room(live_server, seance)

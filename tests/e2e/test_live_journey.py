@@ -64,7 +64,7 @@ def test_question_flows_from_a_phone_to_the_queue_to_the_room_and_the_screen(bro
     expect(anne.get_by_label("Votre question")).to_have_value("")
     mine = anne.locator("#mes-questions")
     expect(mine).to_contain_text("Comment une association peut-elle trouver un local ?")
-    expect(mine).to_contain_text("En attente de modération")
+    expect(mine).to_contain_text("En attente de relecture")
 
     # The moderator sees it arrive without reloading, and approves it.
     item = mod.locator("li.queue-item", has_text="trouver un local")

@@ -31,7 +31,7 @@ def test_moderator_publishes_a_seance_that_visitors_then_see(browser, live_serve
     mod.get_by_label("Ville").fill("Denain")
     mod.get_by_label("Lieu").fill("Centre social Jean-Jaurès")
     mod.get_by_label("Thème").fill("Emploi")
-    mod.get_by_label("Intervenant (nom)").fill("Claire Martin")
+    mod.get_by_label("Intervenant·e (nom)").fill("Claire Martin")
     mod.get_by_label("Compte rendu").fill(
         "<h2>Ce qu'il faut retenir</h2><ul><li>La <strong>Mission locale</strong> accompagne</li></ul>"
         '<p><a href="javascript:alert(1)">piège</a></p>')
