@@ -10,7 +10,12 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 10}}
     UPLOAD_DIR = None  # instance/fiches unless set
     MAX_UPLOAD_MB = 20
-    PUBLIC_URL = None  # the request's own host unless set (behind a proxy: set it)
+    # Where absolute links (the projector's QR code, the feed) point. Unset: the request's own
+    # host, which a client chooses; in production set it, or list the names in TRUSTED_HOSTS.
+    PUBLIC_URL = None
+    # Host names the site answers to (Flask refuses others with 400), e.g.
+    # MASTERCLASS_TRUSTED_HOSTS="masterclass.example.org,.irev.fr". Unset: any.
+    TRUSTED_HOSTS = None
     # Behind a reverse proxy: how many proxies' X-Forwarded-For/-Proto/-Host to trust
     # (0 = none, the default: a client could otherwise pick its own address).
     PROXY_COUNT = 0
@@ -73,3 +78,5 @@ def finish(config, instance_path: str, production: bool) -> None:
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     if config.get("PUBLIC_URL"):
         config["PUBLIC_URL"] = str(config["PUBLIC_URL"]).rstrip("/")
+    if isinstance(config.get("TRUSTED_HOSTS"), str):
+        config["TRUSTED_HOSTS"] = [h.strip() for h in config["TRUSTED_HOSTS"].split(",") if h.strip()]

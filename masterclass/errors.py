@@ -1,8 +1,10 @@
 """French error pages (HTML, or the fragment alone for htmx)."""
 
 from flask import Flask, render_template, request
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import (
     HTTPException,
@@ -30,11 +32,14 @@ MESSAGES = {
 }
 
 
-FALLBACK_500 = (
-    '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur du serveur</title>'
-    "</head><body><h1>Erreur du serveur</h1><p>Un problème est survenu de notre côté. "
-    'Réessayez dans un instant.</p><p><a href="/">Retour à l’accueil</a></p></body></html>'
-)
+def plain_page(code: int) -> tuple[str, int, dict]:
+    """The error page in plain words, when the layout cannot be rendered (a database down, or
+    a Host header outside TRUSTED_HOSTS: then no URL of the site can be built)."""
+    title, message = MESSAGES.get(code, (_l("Erreur"), _l("Une erreur est survenue.")))
+    body = (f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+            f"</head><body><h1>{escape(title)}</h1><p>{escape(message)}</p>"
+            '<p><a href="/">Retour à l’accueil</a></p></body></html>')
+    return body, code, {"Content-Type": "text/html; charset=utf-8"}
 
 
 def render_error(code: int, message: str | None = None, **context):
@@ -89,6 +94,8 @@ def init_app(app: Flask) -> None:
             return error
         if error.response is not None:  # a response made on purpose (rate-limit breach...)
             return error.response
+        if request_ctx.url_adapter is None:  # the Host is not one the site answers to
+            return plain_page(error.code)
         message = getattr(error, "french_message", None)
         response = render_error(error.code, message)
         if error.code == 503:
@@ -102,7 +109,7 @@ def init_app(app: Flask) -> None:
             return render_error(500)
         except Exception:  # the layout itself failed (database down...): plain words
             app.logger.exception("Error page failed to render")
-            return FALLBACK_500, 500, {"Content-Type": "text/html; charset=utf-8"}
+            return plain_page(500)
 
 
 def abort_fr(code: int, message: str):

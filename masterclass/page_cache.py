@@ -9,7 +9,9 @@ waiting in the session, a participant who asked, voted or kept something) gets t
 rendered for them, as before.
 
 An entry is never stale: the signature changes with every visible change (see
-``archive_signature``), and an old signature is simply not asked for again.
+``archive_signature``, a counter the database bumps), and an old signature is simply not asked
+for again. Nothing else of the request shapes a page: path, query, htmx or not, the day, and the
+public base URL (the Host header when MASTERCLASS_PUBLIC_URL is unset) are the whole key.
 """
 
 import threading
@@ -41,6 +43,13 @@ def visitor_has_state() -> bool:
     return current_participant_id() is not None
 
 
+def _public_base() -> str:
+    """Where absolute links on a page point (the projector's QR code, the feed): the configured
+    public URL, else the request's own host, which is then part of the key, so a request with a
+    forged Host header never shapes the page another visitor gets."""
+    return current_app.config.get("PUBLIC_URL") or request.host_url
+
+
 def _entries(endpoint: str) -> dict:
     return current_app.extensions.setdefault("page_cache", {}).setdefault(endpoint, {})
 
@@ -49,7 +58,8 @@ def serve(render: Callable):
     """The response ``render()`` gives, from this worker's cache when the visitor has no state."""
     if not current_app.config["PAGE_CACHE"] or request.method != "GET" or visitor_has_state():
         return render()
-    key = (request.path, request.query_string, is_htmx(), local_now().date(), archive_signature())
+    key = (request.path, request.query_string, is_htmx(), local_now().date(), archive_signature(),
+           _public_base())
     entries = _entries(request.endpoint)
     entry = entries.get(key)
     if entry is None:

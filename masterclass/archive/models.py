@@ -17,8 +17,9 @@ class Theme(db.Model):
 
 
 class PublicGeneration(db.Model):
-    """One row, bumped when public pages change while no séance does (the search index rebuilt):
-    part of the signature that keeps cached pages current (see archive_signature)."""
+    """One row, the signature that keeps cached pages current (see archive_signature): bumped by
+    database triggers on every change to a séance or a theme, and by hand when public pages
+    change while no séance does (the search index rebuilt)."""
 
     __tablename__ = "public_generation"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +48,7 @@ class Seance(db.Model):
     # Bumped on every change a live list shows: the ETag of the live fragments.
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Indexed: max(id), max(updated_at) tell in two index reads whether the archive changed.
+    # Shown in the feed and the sitemap; what says the archive changed is public_generation.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
     theme: Mapped["Theme | None"] = relationship(lazy="joined")

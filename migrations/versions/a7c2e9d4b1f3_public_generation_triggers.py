@@ -1,0 +1,38 @@
+"""public generation bumped by the database: every change to a séance or a theme, in its own transaction
+
+The page cache's signature was max(updated_at), a wall-clock time: two app servers whose clocks
+differ, or one clock stepping back, wrote a change older than the last one and no cached page
+saw it. The database now gives the order: a counter bumped by triggers in the same transaction
+as the change (every visible change to questions and fiches bumps their séance's version).
+
+Revision ID: a7c2e9d4b1f3
+Revises: f1a2b3c4d5e6
+Create Date: 2026-11-28 14:30:00
+
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = 'a7c2e9d4b1f3'
+down_revision = 'f1a2b3c4d5e6'
+branch_labels = None
+depends_on = None
+
+TABLES = ('seance', 'theme')
+EVENTS = ('insert', 'update', 'delete')
+
+
+def upgrade():
+    op.execute("INSERT INTO public_generation (id, value) SELECT 1, 0 "
+               "WHERE NOT EXISTS (SELECT 1 FROM public_generation)")
+    for table in TABLES:
+        for event in EVENTS:
+            op.execute(f"CREATE TRIGGER {table}_{event}_public_generation AFTER {event.upper()} "
+                       f"ON {table} BEGIN UPDATE public_generation SET value = value + 1; END")
+
+
+def downgrade():
+    for table in TABLES:
+        for event in EVENTS:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_{event}_public_generation")
