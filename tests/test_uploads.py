@@ -193,3 +193,39 @@ def test_clean_original_name():
     assert clean_original_name("../../etc/passwd\x00.pdf") == "passwd.pdf"
     long_name = clean_original_name("a" * 400 + ".pdf")
     assert len(long_name) <= 255 and long_name.endswith(".pdf")
+
+
+def replace(client, fiche_id, name, data):
+    return client.post(f"/moderation/fiches/{fiche_id}/remplacer", data={
+        "csrf_token": csrf_token(client), "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data")
+
+
+def test_replacing_a_file_with_the_same_bytes_keeps_it(app, mod, demo):
+    """Content-addressed storage: the new content is the old file; it must stay on disk."""
+    upload(mod, demo, "x.pdf", pdf("identique"), title="Même fichier")
+    fiche = newest_fiche()
+    response = replace(mod, fiche.id, "x.pdf", pdf("identique"))
+    assert response.status_code == 303
+    assert "remplacé" in text_of(mod.get(response.headers["Location"]))
+    db.session.rollback()
+    assert db.session.get(Fiche, fiche.id).stored_name == fiche.stored_name
+    assert fiche.stored_name in stored_files(app)
+    download = app.test_client().get(f"/fiches/{fiche.id}/telecharger")
+    assert download.status_code == 200 and download.data == pdf("identique")
+
+
+def test_replacing_with_a_file_another_fiche_holds_keeps_both(app, mod, demo):
+    """Replacing A by B's content, then B by A's old content: every file a fiche points to stays."""
+    upload(mod, demo, "a.pdf", pdf("contenu A"), title="A")
+    a_id, a_file = newest_fiche().id, newest_fiche().stored_name
+    upload(mod, demo, "b.pdf", pdf("contenu B"), title="B")
+    b_id, b_file = newest_fiche().id, newest_fiche().stored_name
+    assert replace(mod, a_id, "b.pdf", pdf("contenu B")).status_code == 303
+    db.session.rollback()
+    assert db.session.get(Fiche, a_id).stored_name == b_file
+    assert a_file not in stored_files(app)  # nobody points to A's old content any more
+    assert replace(mod, b_id, "a.pdf", pdf("contenu A")).status_code == 303
+    visitor = app.test_client()
+    assert visitor.get(f"/fiches/{a_id}/telecharger").data == pdf("contenu B")
+    assert visitor.get(f"/fiches/{b_id}/telecharger").data == pdf("contenu A")
