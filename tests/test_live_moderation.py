@@ -140,7 +140,7 @@ def test_export_csv(mod, demo, make_question):
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.data.startswith("\ufeff".encode())
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["id", "submitted_at", "status", "pinned", "votes", "author", "body"]
     assert len(rows) == 1 + 13
     bodies = {row[6] for row in rows[1:]}
@@ -148,3 +148,48 @@ def test_export_csv(mod, demo, make_question):
     assert "Comment aider une entreprise à recruter ?" in bodies
     authors = {row[5] for row in rows[1:]}
     assert "'+33 6 00" in authors and "'-moi" in authors
+
+
+# What the attack sent: a formula after ";", a tab, a line break, a comma, spaces; a DDE call.
+INJECTIONS = ['e;"=1+8', "x;=1+6", "Bonjour\t=1+3", "a\n=1+9", "a\r\n+1+2", "b, -1+5", "c ;  @SUM(1+1)",
+              "\t=1+4", "=cmd|' /C calc'!A0", "d\n\n-2+3"]
+
+
+def test_csv_cells_that_could_start_a_formula_are_neutralised(mod, demo, make_question):
+    for body in INJECTIONS:
+        make_question(demo, body=body, author="Bob;=1+7")
+    make_question(demo, body="Une question ordinaire, sans danger ; merci - Anne", author="Anne")
+    response = mod.get(f"/moderation/seances/{demo.slug}/export.csv")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline=""), delimiter=";"))
+    bodies = {row[6] for row in rows[1:]}
+    # Each place a cell could start keeps its text, behind an apostrophe.
+    assert bodies >= {"x;'=1+6", "Bonjour\t'=1+3", "a\n'=1+9", "a\r\n'+1+2", "b, '-1+5",
+                      "c ;  '@SUM(1+1)", "e;\"'=1+8", "'\t'=1+4", "'=cmd|' /C calc'!A0", "d\n\n'-2+3"}
+    assert "Une question ordinaire, sans danger ; merci - Anne" in bodies
+    assert {row[5] for row in rows[1:]} >= {"Bob;'=1+7", "Anne"}
+
+
+@pytest.mark.parametrize("separators", ["59", "9", "44", "59/9/44"], ids=["semicolon", "tab", "comma",
+                                                                         "all"])
+def test_csv_export_opened_in_libreoffice_has_no_formula(mod, demo, make_question, tmp_path,
+                                                         separators):
+    """The export opened as a French user would (LibreOffice Calc, the separator they pick):
+    no cell is a formula."""
+    import shutil
+    import subprocess
+
+    from .tools import require
+
+    soffice = shutil.which("soffice")
+    require(bool(soffice), "LibreOffice (soffice)")
+    for body in INJECTIONS:
+        make_question(demo, body=body, author="Bob;=1+7")
+    source = tmp_path / "questions.csv"
+    source.write_bytes(mod.get(f"/moderation/seances/{demo.slug}/export.csv").data)
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+         f"--infilter=CSV:{separators},34,76,1", "--convert-to", "fods", "--outdir", str(tmp_path),
+         str(source)], check=True, capture_output=True, timeout=120)
+    sheet = (tmp_path / "questions.fods").read_text()
+    assert "Bob;" in sheet and "Bonjour" in sheet  # the cells are there, as text
+    assert "table:formula" not in sheet

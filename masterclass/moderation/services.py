@@ -188,18 +188,29 @@ def dashboard(now: datetime, past_limit: int = 30) -> Dashboard:
 CSV_COLUMNS = ("id", "submitted_at", "status", "pinned", "votes", "author", "body")
 
 
+# Where a spreadsheet may start a cell: the start of the value, or after any character someone
+# opening the file might take as a separator (";" "," tab) or a line break, with spaces or
+# quotes before it. A cell starting there with = + - @ is a formula (or a DDE call).
+_FORMULA_START = re.compile(r"^[ \t\r\n\"]*[=+\-@]|^[\t\r]")
+_FORMULA_INSIDE = re.compile(r"([;,\t\r\n][ \t\r\n\"]*)(?=[=+\-@])")
+
+
 def _csv_cell(value) -> str:
-    """Neutralise what a spreadsheet would run as a formula (CSV injection)."""
-    text = str(value)
-    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
+    """Neutralise what a spreadsheet could run as a formula (CSV injection), whichever
+    separator the person opening the file picks: an apostrophe before every formula character
+    that could start a cell inside the value, and before the value itself when it could start
+    one. Every field is also quoted (questions_csv), so with ";" the value stays one cell."""
+    text = _FORMULA_INSIDE.sub(r"\1'", str(value))
+    if _FORMULA_START.match(text):
         return "'" + text
     return text
 
 
 def questions_csv(questions) -> str:
-    """The séance's questions for a spreadsheet: UTF-8 with BOM, header row first."""
+    """The séance's questions for a French spreadsheet: UTF-8 with BOM, ";" separator, every
+    field quoted, header row first."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for q in sorted(questions, key=lambda q: (q.submitted_at, q.id)):
         writer.writerow([q.id, q.submitted_at.isoformat(timespec="seconds"), q.status,
