@@ -110,15 +110,28 @@ def admin_post(client, **data):
                                                     **data})
 
 
-def test_admin_creates_a_moderator_with_a_generated_password(client, auth):
+def session_contents(client, app) -> str:
+    """The session cookie decoded (signed, not encrypted: anyone holding it can read it)."""
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    if cookie is None:
+        return ""
+    serializer = app.session_interface.get_signing_serializer(app)
+    return repr(serializer.loads(cookie.value))
+
+
+def test_admin_creates_a_moderator_with_a_generated_password(client, auth, app):
     auth.login(role="admin")
     response = admin_post(client, action="create", email="Nouveau@Example.org", role="moderator")
-    assert response.status_code == 303
-    page = text_of(client.get("/admin/utilisateurs"))
+    # Shown in the very response that created it: never kept in the session cookie.
+    assert response.status_code == 201
+    assert "no-store" in response.headers["Cache-Control"]
+    page = text_of(response)
     assert "Compte créé pour nouveau@example.org" in page
     password = page.split("Mot de passe à transmettre : ")[1].split()[0]
     user = db.session.scalar(select(User).where(User.email == "nouveau@example.org"))
     assert user.role == "moderator" and user.check_password(password)
+    assert password not in session_contents(client, app)
+    assert password not in text_of(client.get("/admin/utilisateurs"))  # shown once
 
 
 def test_admin_form_errors_are_french_and_keep_input(client, auth):
@@ -131,18 +144,19 @@ def test_admin_form_errors_are_french_and_keep_input(client, auth):
     assert page.find("input", attrs={"name": "email"})["value"] == "pas-une-adresse"
 
 
-def test_admin_deactivates_and_resets(client, auth, make_user):
+def test_admin_deactivates_and_resets(client, auth, make_user, app):
     auth.login(role="admin")
     user, _ = make_user(email="anne@example.org")
     admin_post(client, action="deactivate", user_id=user.id)
     db.session.rollback()
     assert db.session.get(User, user.id).active is False
     response = admin_post(client, action="reset", user_id=user.id)
-    assert response.status_code == 303
-    page = text_of(client.get("/admin/utilisateurs"))
-    password = page.split("Nouveau mot de passe de anne@example.org : ")[1].split()[0]
+    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+    password = text_of(response).split("Nouveau mot de passe de anne@example.org : ")[1].split()[0]
     db.session.rollback()
     assert db.session.get(User, user.id).check_password(password)
+    assert password not in session_contents(client, app)
+    assert password not in text_of(client.get("/admin/utilisateurs"))
 
 
 def test_admin_cannot_deactivate_themselves(client, auth):
