@@ -172,3 +172,69 @@ def test_admin_cannot_deactivate_themselves(client, auth):
 def test_admin_bad_actions_are_4xx(client, auth, data):
     auth.login(role="admin")
     assert admin_post(client, **data).status_code in (400, 404)
+
+
+# --- sessions end on the server ----------------------------------------------------------------
+
+def copied_session(app, client):
+    """Another browser holding a copy of this client's session cookie (a stolen cookie)."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def test_logout_ends_a_copied_session(app, client, auth):
+    auth.login(role="moderator", email="anne@example.org")
+    thief = copied_session(app, client)
+    assert thief.get("/moderation/").status_code == 200
+    auth.logout()
+    assert thief.get("/moderation/").status_code == 302
+    assert client.get("/moderation/").status_code == 302
+
+
+def test_logout_ends_the_other_sessions_of_the_account(app, client, auth, make_user):
+    auth.login(role="moderator", email="anne@example.org")
+    other_device = app.test_client()
+    other_device.post("/connexion", data={"email": "anne@example.org", "password": "mot de passe sûr",
+                                          "csrf_token": csrf_token(other_device, "/connexion")})
+    assert other_device.get("/moderation/").status_code == 200
+    auth.logout()
+    assert other_device.get("/moderation/").status_code == 302
+
+
+def test_password_reset_by_an_admin_ends_the_sessions(app, client, auth, make_user):
+    user, password = make_user(email="anne@example.org")
+    anne = app.test_client()
+    anne.post("/connexion", data={"email": "anne@example.org", "password": password,
+                                  "csrf_token": csrf_token(anne, "/connexion")})
+    thief = copied_session(app, anne)
+    auth.login(role="admin", email="chef@example.org")
+    assert admin_post(client, action="reset", user_id=user.id).status_code == 200
+    assert thief.get("/moderation/").status_code == 302
+    assert anne.get("/moderation/").status_code == 302
+
+
+def test_deactivation_then_reactivation_does_not_revive_old_sessions(app, client, auth, make_user):
+    user, password = make_user(email="anne@example.org")
+    anne = app.test_client()
+    anne.post("/connexion", data={"email": "anne@example.org", "password": password,
+                                  "csrf_token": csrf_token(anne, "/connexion")})
+    thief = copied_session(app, anne)
+    auth.login(role="admin", email="chef@example.org")
+    admin_post(client, action="deactivate", user_id=user.id)
+    admin_post(client, action="activate", user_id=user.id)
+    assert thief.get("/moderation/").status_code == 302
+    assert anne.get("/moderation/").status_code == 302
+    # She signs in again with her password, and works.
+    response = anne.post("/connexion", data={"email": "anne@example.org", "password": password,
+                                             "csrf_token": csrf_token(anne, "/connexion")})
+    assert response.status_code == 302 and anne.get("/moderation/").status_code == 200
+
+
+def test_password_change_from_the_command_line_ends_the_sessions(app, client, auth, runner):
+    auth.login(role="moderator", email="anne@example.org")
+    thief = copied_session(app, client)
+    result = runner.invoke(args=["create-user", "anne@example.org", "--role", "moderator",
+                                 "--password", "un autre mot de passe"])
+    assert result.exit_code == 0, result.output
+    assert thief.get("/moderation/").status_code == 302

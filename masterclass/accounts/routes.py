@@ -56,6 +56,7 @@ def login():
 @bp.post("/deconnexion")
 @login_required
 def logout():
+    services.end_sessions(current_user.id)  # copies of this cookie, other devices: all ended
     logout_user()
     session.clear()
     flash(_("Vous êtes déconnecté."), "success")
