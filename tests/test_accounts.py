@@ -238,3 +238,29 @@ def test_password_change_from_the_command_line_ends_the_sessions(app, client, au
                                  "--password", "un autre mot de passe"])
     assert result.exit_code == 0, result.output
     assert thief.get("/moderation/").status_code == 302
+
+
+def test_a_stranger_cannot_lock_the_owner_out_behind_a_proxy(make_app):
+    """MASTERCLASS_PROXY_COUNT=1: wrong passwords from one address throttle that address for
+    that account, not the owner signing in from another address."""
+    app = make_app(RATELIMIT_ENABLED=True, PROXY_COUNT=1)
+    with app.app_context():
+        from masterclass.accounts.services import create_or_update_user
+        create_or_update_user("anne@example.org", "moderator", "mot de passe sûr")
+
+    def attempt(client, address, password, email="anne@example.org"):
+        return client.post("/connexion", headers={"X-Forwarded-For": address}, data={
+            "email": email, "password": password, "csrf_token": csrf_token(client, "/connexion")})
+
+    stranger, owner = app.test_client(), app.test_client()
+    statuses = [attempt(stranger, "203.0.113.5", "faux").status_code for _ in range(8)]
+    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
+    # The stranger stays throttled for that account, even with the right password...
+    assert attempt(stranger, "203.0.113.5", "mot de passe sûr").status_code == 429
+    # ...while the owner, from her own address, gets in.
+    response = attempt(owner, "198.51.100.7", "mot de passe sûr")
+    assert response.status_code == 302 and owner.get("/moderation/").status_code == 200
+    # One address guessing many accounts is throttled as a whole.
+    spray = [attempt(app.test_client(), "192.0.2.9", "faux", email=f"n{i}@example.org").status_code
+             for i in range(31)]
+    assert spray[:30] == [401] * 30 and spray[30] == 429
