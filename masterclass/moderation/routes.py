@@ -46,13 +46,22 @@ def edit_seance(slug: str):
         if services.duplicate_exists(form.title.data, form.date.data, exclude_id=seance.id):
             form.title.errors.append(_("Une séance porte déjà ce titre à cette date."))
         else:
-            changed = services.update_seance(seance, form.data, current_user.id)
+            expected = int(form.edit_version.data) if form.edit_version.data else None
+            try:
+                changed = services.update_seance(seance, form.data, current_user.id, expected)
+            except services.StaleEdit as stale:
+                # Nothing saved; what this moderator typed stays in the form, now carrying the
+                # current version: saving again (after a look at the other change) applies it.
+                db.session.expire_all()
+                form.edit_version.data = str(stale.version)
+                return edit_page(services.get_seance(slug), form=form, status=409, stale=stale)
             flash(_("Modifications enregistrées.") if changed else _("Aucune modification."), "success")
             return redirect(url_for("moderation.edit_seance", slug=seance.slug), 303)
     return edit_page(seance, form=form, status=400 if form.errors else 200)
 
 
-def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None, message_kind="error"):
+def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None, message_kind="error",
+              stale=None):
     """The séance's moderation page; htmx asks for the fiches section alone."""
     from ..fiches.forms import ACCEPT, FicheForm
 
@@ -65,7 +74,7 @@ def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None
         form = SeanceForm(formdata=None)
         _fill(form, seance)
     return make_response(render_template(
-        "moderation/seance_form.html", form=form, themes=all_themes(),
+        "moderation/seance_form.html", form=form, themes=all_themes(), stale=stale,
         audit=services.audit_trail(seance), **context), status)
 
 
@@ -88,6 +97,7 @@ def _fill(form: SeanceForm, seance) -> None:
     form.concept.data = seance.concept
     form.summary.data = seance.summary_html
     form.published.data = seance.published
+    form.edit_version.data = str(seance.edit_version)
 
 
 # --- live moderation -----------------------------------------------------------------------------
