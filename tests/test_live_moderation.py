@@ -193,3 +193,53 @@ def test_csv_export_opened_in_libreoffice_has_no_formula(mod, demo, make_questio
     sheet = (tmp_path / "questions.fods").read_text()
     assert "Bob;" in sheet and "Bonjour" in sheet  # the cells are there, as text
     assert "table:formula" not in sheet
+
+
+def correction_form(client, slug, question_id) -> dict:
+    """The "Corriger le texte" form of one question, as the queue page gives it."""
+    page = soup(client.get(f"/moderation/seances/{slug}/questions"))
+    form = page.find("form", attrs={"action": f"/moderation/questions/{question_id}/modifier"})
+    data = {field["name"]: field.get("value", "") for field in form.find_all("input")}
+    data["body"] = form.find("textarea").get_text()
+    return data
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_stale_question_correction_is_refused_and_keeps_the_typing(app, mod, demo, make_question,
+                                                                     make_user, htmx):
+    question = make_question(demo, body="Coment recruté ?", status="pending")
+    other = app.test_client()
+    _user, password = make_user(email="bruno@example.org")
+    other.post("/connexion", data={"email": "bruno@example.org", "password": password,
+                                   "csrf_token": csrf_token(other, "/connexion")})
+    mine = correction_form(mod, demo.slug, question.id)
+    theirs = correction_form(other, demo.slug, question.id)
+    assert other.post(f"/moderation/questions/{question.id}/modifier",
+                      data={**theirs, "body": "Comment recruter ?"}).status_code == 303
+    response = mod.post(f"/moderation/questions/{question.id}/modifier",
+                        data={**mine, "body": "Comment peut-on recruter ?"},
+                        headers=HTMX if htmx else {})
+    assert response.status_code == 409
+    page = soup(response)
+    assert ("Quelqu'un a corrigé cette question pendant que vous la modifiiez" in page.get_text()
+            and "« Comment recruter ? »" in page.get_text())
+    item = page.find(id=f"question-{question.id}")
+    assert item.find("details").has_attr("open")
+    assert item.find("textarea").get_text() == "Comment peut-on recruter ?"
+    assert item.find("input", attrs={"name": "previous_body"})["value"] == "Comment recruter ?"
+    assert fresh(question.id).body == "Comment recruter ?"
+    # Saving again from the refused form applies it, knowingly.
+    again = {field["name"]: field.get("value", "") for field in item.find_all("input")}
+    again["body"] = item.find("textarea").get_text()
+    assert mod.post(f"/moderation/questions/{question.id}/modifier", data=again).status_code == 303
+    corrected = fresh(question.id)
+    assert corrected.body == "Comment peut-on recruter ?" and corrected.original_body == "Coment recruté ?"
+
+
+def test_an_invalid_correction_keeps_the_typing(mod, demo, make_question):
+    question = make_question(demo, body="Coment recruté ?", status="pending")
+    data = correction_form(mod, demo.slug, question.id)
+    response = mod.post(f"/moderation/questions/{question.id}/modifier", data={**data, "body": "ab"},
+                        headers=HTMX)
+    assert response.status_code == 400 and "entre 3 et 500 caractères" in text_of(response)
+    assert soup(response).find(id=f"texte-{question.id}").get_text() == "ab"

@@ -106,10 +106,10 @@ STATUS_LABELS = {"pending": _l("en attente"), "approved": _l("retenue"),
                  "answered": _l("répondue"), "rejected": _l("écartée")}
 
 
-def _queue_context(seance) -> dict:
+def _queue_context(seance, editing=None) -> dict:
     questions = question_services.queue(seance.id)
     return {"seance": seance, "questions": questions, "counts": question_services.counts(questions),
-            "status_labels": STATUS_LABELS}
+            "status_labels": STATUS_LABELS, "editing": editing}
 
 
 @bp.get("/seances/<slug>/questions")
@@ -169,9 +169,34 @@ def edit_question(question_id: int):
     question = db.session.get(Question, question_id) or abort(404)
     form = QuestionEditForm()
     if not form.validate_on_submit():
-        abort_fr(400, " ".join(map(str, form.body.errors)) or _("Texte invalide."))
-    question = question_services.edit_body(question_id, form.body.data, current_user.id)
+        if form.csrf_token.errors or not form.body.errors:
+            abort_fr(400, _("Texte invalide."))
+        return _correction_refused(question, form.body.data, form.previous_body.data,
+                                   " ".join(map(str, form.body.errors)), 400)
+    previous = form.previous_body.data if "previous_body" in request.form else None
+    try:
+        question = question_services.edit_body(question_id, form.body.data, current_user.id, previous)
+    except question_services.StaleCorrection as stale:
+        return _correction_refused(
+            question, form.body.data, stale.current_body,
+            _("Quelqu'un a corrigé cette question pendant que vous la modifiiez ; votre correction "
+              "n'a pas été enregistrée. Son texte est maintenant : « %(body)s ». Votre saisie est "
+              "conservée ci-dessous : enregistrez à nouveau pour la garder.", body=stale.current_body),
+            409)
     return _after_question_action(question)
+
+
+def _correction_refused(question, typed: str, previous: str, message: str, status: int):
+    """The queue again, with this question's correction open, what was typed in it, and why
+    it was not saved (htmx swaps 4xx answers in: see base.html)."""
+    db.session.expire_all()
+    seance = services.get_seance(question.seance.slug)
+    editing = {"id": question.id, "body": typed or "", "previous": previous or "", "error": message}
+    context = _queue_context(seance, editing)
+    if is_htmx():
+        return make_response(render_template("moderation/_queue.html", **context), status)
+    return make_response(render_template("moderation/queue.html",
+                                         audit=services.audit_trail(seance, limit=20), **context), status)
 
 
 @bp.post("/seances/<slug>/ouverture")
