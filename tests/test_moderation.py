@@ -291,3 +291,22 @@ def test_a_bad_edit_version_is_a_400_with_the_input_kept(moderator, demo):
     assert response.status_code == 400
     assert "rechargez la page" in text_of(response)
     assert soup(response).find(id="venue")["value"] == "Ailleurs"
+
+
+def test_a_stale_save_after_the_slug_changed_is_a_409(app, moderator, make_user):
+    """B renames a draft (its address follows the title); A's stale save is refused, not a 500."""
+    create(moderator)
+    url = "/moderation/seances/seance-emploi-des-jeunes-2026-03-12/modifier"
+    other = app.test_client()
+    _user, password = make_user(email="bruno@example.org")
+    other.post("/connexion", data={"email": "bruno@example.org", "password": password,
+                                   "csrf_token": csrf_token(other, "/connexion")})
+    mine, theirs = opened_form(moderator, url), opened_form(other, url)
+    renamed = other.post(url, data={**theirs, "title": "Séance Emploi"})
+    assert renamed.headers["Location"] == "/moderation/seances/seance-emploi-2026-03-12/modifier"
+    response = moderator.post(url, data={**mine, "city": "Anzin"})
+    assert response.status_code == 409
+    alert = soup(response).select_one(".stale-edit")
+    assert [dt.get_text() for dt in alert.find_all("dt")] == ["Titre"]
+    assert soup(response).find(id="city")["value"] == "Anzin"
+    assert soup(response).find("form", attrs={"action": renamed.headers["Location"]}) is not None

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..archive.models import Seance
 from ..archive.services import all_themes, public_questions
 from ..errors import abort_fr
 from ..extensions import db
@@ -38,7 +39,7 @@ def new_seance():
 
 @bp.route("/seances/<slug>/modifier", methods=["GET", "POST"])
 def edit_seance(slug: str):
-    seance = services.get_seance(slug) or abort(404)
+    seance = services.get_seance(slug) or _renamed_while_editing() or abort(404)
     form = SeanceForm()
     if not form.is_submitted():
         _fill(form, seance)
@@ -54,10 +55,23 @@ def edit_seance(slug: str):
                 # current version: saving again (after a look at the other change) applies it.
                 db.session.expire_all()
                 form.edit_version.data = str(stale.version)
-                return edit_page(services.get_seance(slug), form=form, status=409, stale=stale)
+                # By id: the other save may have changed the slug (title or date of a draft).
+                return edit_page(db.session.get(Seance, seance.id), form=form, status=409, stale=stale)
             flash(_("Modifications enregistrées.") if changed else _("Aucune modification."), "success")
             return redirect(url_for("moderation.edit_seance", slug=seance.slug), 303)
     return edit_page(seance, form=form, status=400 if form.errors else 200)
+
+
+def _renamed_while_editing():
+    """A save posted to a draft's old address (someone changed its title or date since the form
+    was opened): the form says which séance, so the save is checked, and refused as stale,
+    rather than lost on a 404."""
+    if request.method != "POST" or not request.form.get("edit_version"):
+        return None
+    try:
+        return db.session.get(Seance, int(request.form.get("seance_id", "")))
+    except ValueError:
+        return None
 
 
 def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None, message_kind="error",
