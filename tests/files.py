@@ -69,3 +69,38 @@ DISGUISED = {
     ".pdf": pdf("dotonly"),
     "shell.sh": b"#!/bin/sh\nrm -rf /\n",
 }
+
+
+def _zip(members) -> bytes:
+    """A zip written by hand from (name, deflated or stored payload, crc, size, method)."""
+    out, central = io.BytesIO(), []
+    for name, payload, crc, size, method in members:
+        offset = out.tell()
+        out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, method, 0, 0x21, crc, len(payload),
+                              size, len(name), 0) + name + payload)
+        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, method, 0, 0x21, crc,
+                                   len(payload), size, len(name), 0, 0, 0, 0, 0, offset) + name)
+    start = out.tell()
+    for entry in central:
+        out.write(entry)
+    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(central), len(central),
+                          out.tell() - start, start, 0))
+    return out.getvalue()
+
+
+def zip_bomb_docx(mib: int = 1024, declared_size: int | None = None) -> bytes:
+    """A real .docx whose [Content_Types].xml inflates to ``mib`` MiB of zeros (1 GiB: about
+    1 MB on disk), built in a third of a second: one fully flushed deflate block of 1 MiB of
+    zeros is the same bytes every time, so the stream is that block repeated. The CRC is right,
+    so the archive is valid; ``declared_size`` lets the headers lie about the inflated size."""
+    zeros = bytes(1 << 20)
+    block = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = block.compress(zeros) + block.flush(zlib.Z_FULL_FLUSH)
+    stream = block * mib + zlib.compressobj(9, zlib.DEFLATED, -15).flush()
+    crc = 0
+    for _ in range(mib):
+        crc = zlib.crc32(zeros, crc)
+    size = mib << 20 if declared_size is None else declared_size
+    document = b"<document/>"
+    return _zip([(b"[Content_Types].xml", stream, crc, size, 8),
+                 (b"word/document.xml", document, zlib.crc32(document), len(document), 0)])

@@ -110,15 +110,28 @@ def admin_post(client, **data):
                                                     **data})
 
 
-def test_admin_creates_a_moderator_with_a_generated_password(client, auth):
+def session_contents(client, app) -> str:
+    """The session cookie decoded (signed, not encrypted: anyone holding it can read it)."""
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    if cookie is None:
+        return ""
+    serializer = app.session_interface.get_signing_serializer(app)
+    return repr(serializer.loads(cookie.value))
+
+
+def test_admin_creates_a_moderator_with_a_generated_password(client, auth, app):
     auth.login(role="admin")
     response = admin_post(client, action="create", email="Nouveau@Example.org", role="moderator")
-    assert response.status_code == 303
-    page = text_of(client.get("/admin/utilisateurs"))
+    # Shown in the very response that created it: never kept in the session cookie.
+    assert response.status_code == 201
+    assert "no-store" in response.headers["Cache-Control"]
+    page = text_of(response)
     assert "Compte créé pour nouveau@example.org" in page
     password = page.split("Mot de passe à transmettre : ")[1].split()[0]
     user = db.session.scalar(select(User).where(User.email == "nouveau@example.org"))
     assert user.role == "moderator" and user.check_password(password)
+    assert password not in session_contents(client, app)
+    assert password not in text_of(client.get("/admin/utilisateurs"))  # shown once
 
 
 def test_admin_form_errors_are_french_and_keep_input(client, auth):
@@ -131,18 +144,19 @@ def test_admin_form_errors_are_french_and_keep_input(client, auth):
     assert page.find("input", attrs={"name": "email"})["value"] == "pas-une-adresse"
 
 
-def test_admin_deactivates_and_resets(client, auth, make_user):
+def test_admin_deactivates_and_resets(client, auth, make_user, app):
     auth.login(role="admin")
     user, _ = make_user(email="anne@example.org")
     admin_post(client, action="deactivate", user_id=user.id)
     db.session.rollback()
     assert db.session.get(User, user.id).active is False
     response = admin_post(client, action="reset", user_id=user.id)
-    assert response.status_code == 303
-    page = text_of(client.get("/admin/utilisateurs"))
-    password = page.split("Nouveau mot de passe de anne@example.org : ")[1].split()[0]
+    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+    password = text_of(response).split("Nouveau mot de passe de anne@example.org : ")[1].split()[0]
     db.session.rollback()
     assert db.session.get(User, user.id).check_password(password)
+    assert password not in session_contents(client, app)
+    assert password not in text_of(client.get("/admin/utilisateurs"))
 
 
 def test_admin_cannot_deactivate_themselves(client, auth):
@@ -158,3 +172,95 @@ def test_admin_cannot_deactivate_themselves(client, auth):
 def test_admin_bad_actions_are_4xx(client, auth, data):
     auth.login(role="admin")
     assert admin_post(client, **data).status_code in (400, 404)
+
+
+# --- sessions end on the server ----------------------------------------------------------------
+
+def copied_session(app, client):
+    """Another browser holding a copy of this client's session cookie (a stolen cookie)."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def test_logout_ends_a_copied_session(app, client, auth):
+    auth.login(role="moderator", email="anne@example.org")
+    thief = copied_session(app, client)
+    assert thief.get("/moderation/").status_code == 200
+    auth.logout()
+    assert thief.get("/moderation/").status_code == 302
+    assert client.get("/moderation/").status_code == 302
+
+
+def test_logout_ends_the_other_sessions_of_the_account(app, client, auth, make_user):
+    auth.login(role="moderator", email="anne@example.org")
+    other_device = app.test_client()
+    other_device.post("/connexion", data={"email": "anne@example.org", "password": "mot de passe sûr",
+                                          "csrf_token": csrf_token(other_device, "/connexion")})
+    assert other_device.get("/moderation/").status_code == 200
+    auth.logout()
+    assert other_device.get("/moderation/").status_code == 302
+
+
+def test_password_reset_by_an_admin_ends_the_sessions(app, client, auth, make_user):
+    user, password = make_user(email="anne@example.org")
+    anne = app.test_client()
+    anne.post("/connexion", data={"email": "anne@example.org", "password": password,
+                                  "csrf_token": csrf_token(anne, "/connexion")})
+    thief = copied_session(app, anne)
+    auth.login(role="admin", email="chef@example.org")
+    assert admin_post(client, action="reset", user_id=user.id).status_code == 200
+    assert thief.get("/moderation/").status_code == 302
+    assert anne.get("/moderation/").status_code == 302
+
+
+def test_deactivation_then_reactivation_does_not_revive_old_sessions(app, client, auth, make_user):
+    user, password = make_user(email="anne@example.org")
+    anne = app.test_client()
+    anne.post("/connexion", data={"email": "anne@example.org", "password": password,
+                                  "csrf_token": csrf_token(anne, "/connexion")})
+    thief = copied_session(app, anne)
+    auth.login(role="admin", email="chef@example.org")
+    admin_post(client, action="deactivate", user_id=user.id)
+    admin_post(client, action="activate", user_id=user.id)
+    assert thief.get("/moderation/").status_code == 302
+    assert anne.get("/moderation/").status_code == 302
+    # She signs in again with her password, and works.
+    response = anne.post("/connexion", data={"email": "anne@example.org", "password": password,
+                                             "csrf_token": csrf_token(anne, "/connexion")})
+    assert response.status_code == 302 and anne.get("/moderation/").status_code == 200
+
+
+def test_password_change_from_the_command_line_ends_the_sessions(app, client, auth, runner):
+    auth.login(role="moderator", email="anne@example.org")
+    thief = copied_session(app, client)
+    result = runner.invoke(args=["create-user", "anne@example.org", "--role", "moderator",
+                                 "--password", "un autre mot de passe"])
+    assert result.exit_code == 0, result.output
+    assert thief.get("/moderation/").status_code == 302
+
+
+def test_a_stranger_cannot_lock_the_owner_out_behind_a_proxy(make_app):
+    """MASTERCLASS_PROXY_COUNT=1: wrong passwords from one address throttle that address for
+    that account, not the owner signing in from another address."""
+    app = make_app(RATELIMIT_ENABLED=True, PROXY_COUNT=1)
+    with app.app_context():
+        from masterclass.accounts.services import create_or_update_user
+        create_or_update_user("anne@example.org", "moderator", "mot de passe sûr")
+
+    def attempt(client, address, password, email="anne@example.org"):
+        return client.post("/connexion", headers={"X-Forwarded-For": address}, data={
+            "email": email, "password": password, "csrf_token": csrf_token(client, "/connexion")})
+
+    stranger, owner = app.test_client(), app.test_client()
+    statuses = [attempt(stranger, "203.0.113.5", "faux").status_code for _ in range(8)]
+    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
+    # The stranger stays throttled for that account, even with the right password...
+    assert attempt(stranger, "203.0.113.5", "mot de passe sûr").status_code == 429
+    # ...while the owner, from her own address, gets in.
+    response = attempt(owner, "198.51.100.7", "mot de passe sûr")
+    assert response.status_code == 302 and owner.get("/moderation/").status_code == 200
+    # One address guessing many accounts is throttled as a whole.
+    spray = [attempt(app.test_client(), "192.0.2.9", "faux", email=f"n{i}@example.org").status_code
+             for i in range(31)]
+    assert spray[:30] == [401] * 30 and spray[30] == 429

@@ -140,7 +140,7 @@ def test_export_csv(mod, demo, make_question):
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.data.startswith("\ufeff".encode())
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["id", "submitted_at", "status", "pinned", "votes", "author", "body"]
     assert len(rows) == 1 + 13
     bodies = {row[6] for row in rows[1:]}
@@ -148,3 +148,98 @@ def test_export_csv(mod, demo, make_question):
     assert "Comment aider une entreprise à recruter ?" in bodies
     authors = {row[5] for row in rows[1:]}
     assert "'+33 6 00" in authors and "'-moi" in authors
+
+
+# What the attack sent: a formula after ";", a tab, a line break, a comma, spaces; a DDE call.
+INJECTIONS = ['e;"=1+8', "x;=1+6", "Bonjour\t=1+3", "a\n=1+9", "a\r\n+1+2", "b, -1+5", "c ;  @SUM(1+1)",
+              "\t=1+4", "=cmd|' /C calc'!A0", "d\n\n-2+3"]
+
+
+def test_csv_cells_that_could_start_a_formula_are_neutralised(mod, demo, make_question):
+    for body in INJECTIONS:
+        make_question(demo, body=body, author="Bob;=1+7")
+    make_question(demo, body="Une question ordinaire, sans danger ; merci - Anne", author="Anne")
+    response = mod.get(f"/moderation/seances/{demo.slug}/export.csv")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline=""), delimiter=";"))
+    bodies = {row[6] for row in rows[1:]}
+    # Each place a cell could start keeps its text, behind an apostrophe.
+    assert bodies >= {"x;'=1+6", "Bonjour\t'=1+3", "a\n'=1+9", "a\r\n'+1+2", "b, '-1+5",
+                      "c ;  '@SUM(1+1)", "e;\"'=1+8", "'\t'=1+4", "'=cmd|' /C calc'!A0", "d\n\n'-2+3"}
+    assert "Une question ordinaire, sans danger ; merci - Anne" in bodies
+    assert {row[5] for row in rows[1:]} >= {"Bob;'=1+7", "Anne"}
+
+
+@pytest.mark.parametrize("separators", ["59", "9", "44", "59/9/44"], ids=["semicolon", "tab", "comma",
+                                                                         "all"])
+def test_csv_export_opened_in_libreoffice_has_no_formula(mod, demo, make_question, tmp_path,
+                                                         separators):
+    """The export opened as a French user would (LibreOffice Calc, the separator they pick):
+    no cell is a formula."""
+    import shutil
+    import subprocess
+
+    from .tools import require
+
+    soffice = shutil.which("soffice")
+    require(bool(soffice), "LibreOffice (soffice)")
+    for body in INJECTIONS:
+        make_question(demo, body=body, author="Bob;=1+7")
+    source = tmp_path / "questions.csv"
+    source.write_bytes(mod.get(f"/moderation/seances/{demo.slug}/export.csv").data)
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+         f"--infilter=CSV:{separators},34,76,1", "--convert-to", "fods", "--outdir", str(tmp_path),
+         str(source)], check=True, capture_output=True, timeout=120)
+    sheet = (tmp_path / "questions.fods").read_text()
+    assert "Bob;" in sheet and "Bonjour" in sheet  # the cells are there, as text
+    assert "table:formula" not in sheet
+
+
+def correction_form(client, slug, question_id) -> dict:
+    """The "Corriger le texte" form of one question, as the queue page gives it."""
+    page = soup(client.get(f"/moderation/seances/{slug}/questions"))
+    form = page.find("form", attrs={"action": f"/moderation/questions/{question_id}/modifier"})
+    data = {field["name"]: field.get("value", "") for field in form.find_all("input")}
+    data["body"] = form.find("textarea").get_text()
+    return data
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_stale_question_correction_is_refused_and_keeps_the_typing(app, mod, demo, make_question,
+                                                                     make_user, htmx):
+    question = make_question(demo, body="Coment recruté ?", status="pending")
+    other = app.test_client()
+    _user, password = make_user(email="bruno@example.org")
+    other.post("/connexion", data={"email": "bruno@example.org", "password": password,
+                                   "csrf_token": csrf_token(other, "/connexion")})
+    mine = correction_form(mod, demo.slug, question.id)
+    theirs = correction_form(other, demo.slug, question.id)
+    assert other.post(f"/moderation/questions/{question.id}/modifier",
+                      data={**theirs, "body": "Comment recruter ?"}).status_code == 303
+    response = mod.post(f"/moderation/questions/{question.id}/modifier",
+                        data={**mine, "body": "Comment peut-on recruter ?"},
+                        headers=HTMX if htmx else {})
+    assert response.status_code == 409
+    page = soup(response)
+    assert ("Quelqu'un a corrigé cette question pendant que vous la modifiiez" in page.get_text()
+            and "« Comment recruter ? »" in page.get_text())
+    item = page.find(id=f"question-{question.id}")
+    assert item.find("details").has_attr("open")
+    assert item.find("textarea").get_text() == "Comment peut-on recruter ?"
+    assert item.find("input", attrs={"name": "previous_body"})["value"] == "Comment recruter ?"
+    assert fresh(question.id).body == "Comment recruter ?"
+    # Saving again from the refused form applies it, knowingly.
+    again = {field["name"]: field.get("value", "") for field in item.find_all("input")}
+    again["body"] = item.find("textarea").get_text()
+    assert mod.post(f"/moderation/questions/{question.id}/modifier", data=again).status_code == 303
+    corrected = fresh(question.id)
+    assert corrected.body == "Comment peut-on recruter ?" and corrected.original_body == "Coment recruté ?"
+
+
+def test_an_invalid_correction_keeps_the_typing(mod, demo, make_question):
+    question = make_question(demo, body="Coment recruté ?", status="pending")
+    data = correction_form(mod, demo.slug, question.id)
+    response = mod.post(f"/moderation/questions/{question.id}/modifier", data={**data, "body": "ab"},
+                        headers=HTMX)
+    assert response.status_code == 400 and "entre 3 et 500 caractères" in text_of(response)
+    assert soup(response).find(id=f"texte-{question.id}").get_text() == "ab"

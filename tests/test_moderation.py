@@ -229,3 +229,84 @@ def test_dashboard_lists_seances_with_their_counts(moderator, demo, make_seance,
 
 def test_unknown_seance_in_moderation_is_404(moderator):
     assert moderator.get("/moderation/seances/inconnue/modifier").status_code == 404
+
+
+# --- two moderators editing one séance ---------------------------------------------------------
+
+def opened_form(client, url) -> dict:
+    """The edit form's fields as a browser would send them back (hidden ones included)."""
+    return opened_form_from(soup(client.get(url)), url)
+
+
+def test_a_stale_seance_save_is_refused_with_the_other_change_shown(app, moderator, demo, make_user):
+    url = f"/moderation/seances/{demo.slug}/modifier"
+    other = app.test_client()
+    _user, password = make_user(email="bruno@example.org")
+    other.post("/connexion", data={"email": "bruno@example.org", "password": password,
+                                   "csrf_token": csrf_token(other, "/connexion")})
+    mine, theirs = opened_form(moderator, url), opened_form(other, url)
+    assert mine.get("edit_version") == theirs.get("edit_version")
+    # B saves a summary, A then saves a venue change from the form opened before.
+    theirs["summary"] = "Le compte rendu <b>de Bruno</b> & <script>x</script>"
+    assert other.post(url, data=theirs).status_code == 303
+    mine["venue"] = "Salle des fêtes"
+    response = moderator.post(url, data=mine)
+    assert response.status_code == 409
+    page = text_of(response)
+    assert "Vos modifications n'ont pas été enregistrées." in page
+    assert "bruno@example.org a enregistré cette séance pendant que vous la modifiiez" in page
+    alert = soup(response).select_one(".stale-edit")
+    assert [dt.get_text() for dt in alert.find_all("dt")] == ["Compte rendu"]
+    assert "Le compte rendu <b>de Bruno</b>" in alert.find("dd").get_text()  # escaped, as saved
+    assert "<script>" not in response.get_data(as_text=True)
+    # What A typed is kept, and nothing of it was saved.
+    kept = soup(response)
+    assert kept.find(id="venue")["value"] == "Salle des fêtes"
+    db.session.rollback()
+    saved = db.session.get(Seance, demo.id)
+    assert saved.venue != "Salle des fêtes" and "de Bruno" in saved.summary_html
+    # Saving again, knowingly, applies A's form (now carrying the current version).
+    again = opened_form_from(kept, url)
+    again["summary"] = saved.summary_html
+    assert moderator.post(url, data=again).status_code == 303
+    db.session.rollback()
+    saved = db.session.get(Seance, demo.id)
+    assert saved.venue == "Salle des fêtes" and "de Bruno" in saved.summary_html
+
+
+def opened_form_from(page, url) -> dict:
+    form = page.find("form", attrs={"action": url})
+    data = {field["name"]: field.get("value", "") for field in form.find_all("input")
+            if field.get("name") and field.get("type") not in ("checkbox", "submit")}
+    data.update({area["name"]: area.get_text() for area in form.find_all("textarea")})
+    if form.find("input", attrs={"name": "published", "checked": True}):
+        data["published"] = "y"
+    return data
+
+
+def test_a_bad_edit_version_is_a_400_with_the_input_kept(moderator, demo):
+    url = f"/moderation/seances/{demo.slug}/modifier"
+    data = {**opened_form(moderator, url), "edit_version": "abc", "venue": "Ailleurs"}
+    response = moderator.post(url, data=data)
+    assert response.status_code == 400
+    assert "rechargez la page" in text_of(response)
+    assert soup(response).find(id="venue")["value"] == "Ailleurs"
+
+
+def test_a_stale_save_after_the_slug_changed_is_a_409(app, moderator, make_user):
+    """B renames a draft (its address follows the title); A's stale save is refused, not a 500."""
+    create(moderator)
+    url = "/moderation/seances/seance-emploi-des-jeunes-2026-03-12/modifier"
+    other = app.test_client()
+    _user, password = make_user(email="bruno@example.org")
+    other.post("/connexion", data={"email": "bruno@example.org", "password": password,
+                                   "csrf_token": csrf_token(other, "/connexion")})
+    mine, theirs = opened_form(moderator, url), opened_form(other, url)
+    renamed = other.post(url, data={**theirs, "title": "Séance Emploi"})
+    assert renamed.headers["Location"] == "/moderation/seances/seance-emploi-2026-03-12/modifier"
+    response = moderator.post(url, data={**mine, "city": "Anzin"})
+    assert response.status_code == 409
+    alert = soup(response).select_one(".stale-edit")
+    assert [dt.get_text() for dt in alert.find_all("dt")] == ["Titre"]
+    assert soup(response).find(id="city")["value"] == "Anzin"
+    assert soup(response).find("form", attrs={"action": renamed.headers["Location"]}) is not None

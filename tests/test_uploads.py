@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from masterclass.extensions import db
 from masterclass.models import Favourite, Fiche
 
-from .files import DISGUISED, GOOD, pdf
+from .files import DISGUISED, GOOD, pdf, zip_bomb_docx
 from .helpers import HTMX, csrf_token, soup, text_of
 
 
@@ -193,3 +193,98 @@ def test_clean_original_name():
     assert clean_original_name("../../etc/passwd\x00.pdf") == "passwd.pdf"
     long_name = clean_original_name("a" * 400 + ".pdf")
     assert len(long_name) <= 255 and long_name.endswith(".pdf")
+
+
+def replace(client, fiche_id, name, data):
+    return client.post(f"/moderation/fiches/{fiche_id}/remplacer", data={
+        "csrf_token": csrf_token(client), "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data")
+
+
+def test_replacing_a_file_with_the_same_bytes_keeps_it(app, mod, demo):
+    """Content-addressed storage: the new content is the old file; it must stay on disk."""
+    upload(mod, demo, "x.pdf", pdf("identique"), title="Même fichier")
+    fiche = newest_fiche()
+    response = replace(mod, fiche.id, "x.pdf", pdf("identique"))
+    assert response.status_code == 303
+    assert "remplacé" in text_of(mod.get(response.headers["Location"]))
+    db.session.rollback()
+    assert db.session.get(Fiche, fiche.id).stored_name == fiche.stored_name
+    assert fiche.stored_name in stored_files(app)
+    download = app.test_client().get(f"/fiches/{fiche.id}/telecharger")
+    assert download.status_code == 200 and download.data == pdf("identique")
+
+
+def test_replacing_with_a_file_another_fiche_holds_keeps_both(app, mod, demo):
+    """Replacing A by B's content, then B by A's old content: every file a fiche points to stays."""
+    upload(mod, demo, "a.pdf", pdf("contenu A"), title="A")
+    a_id, a_file = newest_fiche().id, newest_fiche().stored_name
+    upload(mod, demo, "b.pdf", pdf("contenu B"), title="B")
+    b_id, b_file = newest_fiche().id, newest_fiche().stored_name
+    assert replace(mod, a_id, "b.pdf", pdf("contenu B")).status_code == 303
+    db.session.rollback()
+    assert db.session.get(Fiche, a_id).stored_name == b_file
+    assert a_file not in stored_files(app)  # nobody points to A's old content any more
+    assert replace(mod, b_id, "a.pdf", pdf("contenu A")).status_code == 303
+    visitor = app.test_client()
+    assert visitor.get(f"/fiches/{a_id}/telecharger").data == pdf("contenu B")
+    assert visitor.get(f"/fiches/{b_id}/telecharger").data == pdf("contenu A")
+
+
+@pytest.mark.parametrize("declared", [None, 900])
+def test_zip_bomb_docx_is_refused_quickly_with_bounded_memory(app, mod, demo, declared):
+    """[Content_Types].xml inflating to 1 GiB (headers honest, or claiming 900 bytes)."""
+    import time
+    import tracemalloc
+
+    from masterclass.fiches import filetypes
+
+    bomb = zip_bomb_docx(1024, declared_size=declared)
+    assert len(bomb) < 1_200_000
+    path = Path(app.config["UPLOAD_DIR"]) / "bomb.docx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bomb)
+    tracemalloc.start()
+    started = time.perf_counter()
+    with pytest.raises(filetypes.Refused) as refused:
+        filetypes.detect(path, "bombe.docx")
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    path.unlink()
+    assert elapsed < 1.0 and peak < 16 * 1024 * 1024, (elapsed, peak)
+    assert refused.value.reason in ("archive", "content")
+    # Through the real form: a French message, nothing stored.
+    before = fiche_count()
+    from flask.testing import EnvironBuilder
+
+    builder = EnvironBuilder(mod.application, f"/moderation/seances/{demo.slug}/fiches", method="POST",
+                             content_type="multipart/form-data",
+                             data={"title": "Bombe", "csrf_token": csrf_token(mod),
+                                   "file": (io.BytesIO(bomb), "bombe.docx")})
+    environ = builder.get_environ()
+    try:
+        response = mod.open(environ)
+    finally:
+        environ["wsgi.input"].close()  # the test client's own temporary body file
+        builder.close()
+    assert response.status_code == 400
+    # Honest headers: an abnormal archive; lying ones: the member stops at its declared size,
+    # its checksum fails, the content is not a document.
+    assert ("archive anormale" if declared is None else "ne correspond pas") in text_of(response)
+    assert soup(response).find(id="fiche-titre")["value"] == "Bombe"
+    assert fiche_count() == before
+
+
+def test_a_bomb_is_refused_for_its_size_not_just_its_type():
+    """The honest-headers bomb is refused as an abnormal archive (a clear reason)."""
+    import tempfile
+
+    from masterclass.fiches import filetypes
+
+    with tempfile.NamedTemporaryFile(suffix=".docx") as fh:
+        fh.write(zip_bomb_docx(64))
+        fh.flush()
+        with pytest.raises(filetypes.Refused) as refused:
+            filetypes.detect(Path(fh.name), "bombe.docx")
+    assert refused.value.reason == "archive"

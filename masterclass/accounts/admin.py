@@ -1,6 +1,6 @@
 """Admins manage accounts on one page: list, create, deactivate, reset a password."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -25,9 +25,13 @@ def users():
         else:
             password = form.password.data or services.generate_password()
             services.create_or_update_user(email, form.role.data, password)
-            flash(_("Compte créé pour %(email)s.", email=email), "success")
+            created = _("Compte créé pour %(email)s.", email=email)
             if not form.password.data:
-                flash(_("Mot de passe à transmettre : %(password)s", password=password), "secret")
+                # Shown in this response only: a flash would keep it in the session cookie
+                # (signed, not encrypted) until the next page.
+                return _page_with_secret(created, _("Mot de passe à transmettre : %(password)s",
+                                                    password=password), 201)
+            flash(created, "success")
             return redirect(url_for("admin.users"), 303)
     elif action in ("deactivate", "activate", "reset"):
         return _account_action(action)
@@ -36,6 +40,16 @@ def users():
     status = 400 if form.errors else 200
     return render_template("accounts/users.html", form=form, users=services.list_users(),
                            action_form=AccountActionForm()), status
+
+
+def _page_with_secret(message: str, secret: str, status: int):
+    """The accounts page with a generated password in it, never stored by anyone: not in the
+    session, not in a cache (no-store)."""
+    response = make_response(render_template(
+        "accounts/users.html", form=CreateModeratorForm(formdata=None), users=services.list_users(),
+        action_form=AccountActionForm(), message=message, secret=secret), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _account_action(action: str):
@@ -51,8 +65,10 @@ def _account_action(action: str):
     if action == "reset":
         user, password = services.reset_password(user_id)
         user or abort(404)
-        flash(_("Nouveau mot de passe de %(email)s : %(password)s",
-                email=user.email, password=password), "secret")
+        return _page_with_secret(
+            _("Mot de passe de %(email)s réinitialisé.", email=user.email),
+            _("Nouveau mot de passe de %(email)s : %(password)s", email=user.email, password=password),
+            200)
     else:
         user = services.set_active(user_id, action == "activate")
         user or abort(404)

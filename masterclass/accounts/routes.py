@@ -9,13 +9,27 @@ from . import bp, services
 from .forms import LoginForm
 from .permissions import safe_next
 
+# Sign-in throttles, counted in Flask-Limiter's storage (per worker in memory by default; shared
+# by every worker and server with MASTERCLASS_RATELIMIT_STORAGE_URI=redis://...). Failures only.
+# Per account *and* address: a stranger guessing an account's password is slowed down without
+# locking its owner out, who signs in from another address. Per address: one address trying
+# many accounts is slowed down as a whole.
+ACCOUNT_AND_ADDRESS_LIMIT = "5 per minute"
+ADDRESS_LIMIT = "30 per minute"
 
-def _login_email() -> str:
-    return "login:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+def _client_address() -> str:
+    # Behind a proxy, ProxyFix (MASTERCLASS_PROXY_COUNT) has set remote_addr from X-Forwarded-For.
+    return request.remote_addr or "unknown"
+
+
+def _login_account_address() -> str:
+    email = services.normalise_email(request.form.get("email", ""))[:254]
+    return f"login:{email}|{_client_address()}"
 
 
 def _login_address() -> str:
-    return "login-address:" + (request.remote_addr or "unknown")
+    return "login-address:" + _client_address()
 
 
 def _failed(response) -> bool:
@@ -29,9 +43,9 @@ def _too_many_attempts(_limit):
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
-@limiter.limit("5 per minute", key_func=_login_email, methods=["POST"], deduct_when=_failed,
-               on_breach=_too_many_attempts)
-@limiter.limit("30 per minute", key_func=_login_address, methods=["POST"], deduct_when=_failed,
+@limiter.limit(ACCOUNT_AND_ADDRESS_LIMIT, key_func=_login_account_address, methods=["POST"],
+               deduct_when=_failed, on_breach=_too_many_attempts)
+@limiter.limit(ADDRESS_LIMIT, key_func=_login_address, methods=["POST"], deduct_when=_failed,
                on_breach=_too_many_attempts)
 def login():
     form = LoginForm()
@@ -56,6 +70,7 @@ def login():
 @bp.post("/deconnexion")
 @login_required
 def logout():
+    services.end_sessions(current_user.id)  # copies of this cookie, other devices: all ended
     logout_user()
     session.clear()
     flash(_("Vous êtes déconnecté."), "success")

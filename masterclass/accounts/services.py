@@ -36,13 +36,25 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: a deactivated account loses its open sessions at once."""
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's loader: a deactivated account loses its open sessions at once, and a
+    session from before a logout, a password change or a deactivation is no session at all."""
     try:
-        user = db.session.get(User, int(user_id))
+        user_id, version = (int(part) for part in str(session_id).split(":"))
     except (TypeError, ValueError):
         return None
-    return user if user is not None and user.active else None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
+def end_sessions(user_id: int) -> None:
+    """Every session of this account ends (logout: on every device)."""
+    with write_transaction() as session:
+        user = session.get(User, user_id)
+        if user is not None:
+            user.end_sessions()
 
 
 # Checked when the e-mail is unknown, so a wrong address costs as long as a wrong password.
@@ -72,8 +84,9 @@ def list_users() -> list[User]:
 def set_active(user_id: int, active: bool) -> User | None:
     with write_transaction() as session:
         user = session.get(User, user_id)
-        if user is not None:
+        if user is not None and user.active != active:
             user.active = active
+            user.end_sessions()
     return user
 
 

@@ -47,6 +47,9 @@ class Seance(db.Model):
     questions_open: Mapped[bool] = mapped_column(default=False)
     # Bumped on every change a live list shows: the ETag of the live fragments.
     version: Mapped[int] = mapped_column(default=1)
+    # Bumped by each save of the edit form (and publication): the form carries the one it was
+    # opened with, and a save made from an older one is refused (two moderators editing).
+    edit_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Shown in the feed and the sitemap; what says the archive changed is public_generation.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)

@@ -117,7 +117,7 @@ def archive_signature() -> tuple:
     """Changes whenever a séance or a theme is added, changed or removed (every change to a
     séance's questions or fiches bumps its version), or the search index is rebuilt: a counter
     the database bumps in the same transaction as the change (triggers, see the migration
-    a7c2e9d4b1f3), so the order of changes is the database's, whatever the app servers' clocks.
+    d9f1b7c3e5a2), so the order of changes is the database's, whatever the app servers' clocks.
     One primary-key read.
     """
     return fast_read(SIGNATURE_SQL)

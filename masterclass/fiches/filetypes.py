@@ -26,6 +26,15 @@ RISKY_INNER = {"php", "phtml", "php5", "html", "htm", "xhtml", "shtml", "js", "m
                "jar", "msi", "scr", "vbs", "ps1", "hta", "lnk", "war"}
 
 
+# Archive members the check reads (OpenDocument "mimetype", OOXML "[Content_Types].xml"): each
+# bounded by its declared size, its compression ratio and the bytes actually inflated, so a
+# zip bomb costs a few kilobytes of reading, never the worker's memory.
+MIMETYPE_MAX = 100
+CONTENT_TYPES_MAX = 1_000_000
+MAX_RATIO = 200  # real XML deflates 5 to 20 times; a bomb, a thousand times
+READ_CHUNK = 64 * 1024
+
+
 class Refused(Exception):
     """The file is not accepted; ``reason`` names why (worded by the view)."""
 
@@ -78,9 +87,9 @@ def _odf_type(path: Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as archive:
             first = archive.infolist()[0]
-            if first.filename != "mimetype" or first.file_size > 100:
+            if first.filename != "mimetype":
                 return None
-            return archive.read(first).decode("ascii", "replace").strip()
+            return _read_bounded(archive, first, MIMETYPE_MAX).decode("ascii", "replace").strip()
     except (zipfile.BadZipFile, IndexError, OSError, RuntimeError):
         return None
 
@@ -91,10 +100,23 @@ def _is_ooxml(path: Path, expected: str) -> bool:
             names = set(archive.namelist())
             if "[Content_Types].xml" not in names or OOXML_MAIN_PART[expected] not in names:
                 return False
-            types = archive.read("[Content_Types].xml")
-            if len(types) > 1_000_000:
-                return False
+            types = _read_bounded(archive, archive.getinfo("[Content_Types].xml"), CONTENT_TYPES_MAX)
             # Macro-enabled documents (docm, xlsm...) declare a different main content type.
             return b"macroEnabled" not in types
     except (zipfile.BadZipFile, OSError, RuntimeError, KeyError):
         return False
+
+
+def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """One member, refused ("archive") when its declared size or compression ratio is absurd,
+    read in chunks and refused as soon as more than ``limit`` bytes come out (the headers may
+    lie about the size)."""
+    if info.file_size > limit or info.file_size > MAX_RATIO * max(info.compress_size, 1) + 1024:
+        raise Refused("archive")
+    data = bytearray()
+    with archive.open(info) as member:
+        while chunk := member.read(READ_CHUNK):
+            data += chunk
+            if len(data) > limit:
+                raise Refused("archive")
+    return bytes(data)

@@ -144,8 +144,10 @@ def replace_file(fiche_id: int, received: Received, user_id: int | None) -> Fich
         fiche.size, fiche.checksum = received.size, received.checksum
         session.add(AuditEntry(seance_id=fiche.seance_id, user_id=user_id,
                                action="fiche_replace", detail=fiche.title))
-        orphan = _orphaned(session, old_name, fiche.id)
         _bump(session, fiche.seance_id)
+        # The new content may be the very same file (same bytes): only a name no fiche
+        # points to any more, this one included, may go.
+        orphan = _unreferenced(session, old_name)
     if orphan:
         (upload_dir() / old_name).unlink(missing_ok=True)
     return fiche
@@ -159,13 +161,13 @@ def delete_fiche(fiche_id: int, user_id: int | None) -> Fiche | None:
         fiche = session.get(Fiche, fiche_id)
         if fiche is None:
             return None
-        orphan = _orphaned(session, fiche.stored_name, fiche.id)
         session.execute(delete(Favourite).where(Favourite.kind == "fiche",
                                                 Favourite.target_id == fiche.id))
         session.add(AuditEntry(seance_id=fiche.seance_id, user_id=user_id,
                                action="fiche_delete", detail=fiche.title))
         _bump(session, fiche.seance_id)
         session.delete(fiche)
+        orphan = _unreferenced(session, fiche.stored_name)
     # After the commit: a failed transaction must not lose a file still referenced.
     if orphan:
         (upload_dir() / fiche.stored_name).unlink(missing_ok=True)
@@ -190,9 +192,13 @@ def move_fiche(fiche_id: int, direction: str) -> Fiche | None:
     return fiche
 
 
-def _orphaned(session, stored_name: str, fiche_id: int) -> bool:
+def _unreferenced(session, stored_name: str) -> bool:
+    """Inside the write transaction, once its changes are flushed: no fiche points to this
+    stored file any more, so it may be removed after the commit (BEGIN IMMEDIATE keeps another
+    writer from reusing it in between: a later upload finds no fiche with that checksum)."""
+    session.flush()
     return session.scalar(select(func.count(Fiche.id)).where(
-        Fiche.stored_name == stored_name, Fiche.id != fiche_id)) == 0
+        Fiche.stored_name == stored_name)) == 0
 
 
 def _bump(session, seance_id: int) -> None:

@@ -21,6 +21,8 @@ REFUSALS = {
     "type": _l("Ce type de fichier n'est pas accepté."),
     "content": _l("Le contenu du fichier ne correspond pas à son extension."),
     "empty": _l("Le fichier est vide."),
+    "archive": _l("Ce document est une archive anormale (son contenu décompressé serait démesuré) : "
+                  "enregistrez-le à nouveau depuis votre traitement de texte ou votre tableur."),
     "double_extension": _l("Le nom du fichier contient une double extension (par exemple "
                            "« .php.pdf ») : renommez-le."),
 }

@@ -2,8 +2,8 @@ from datetime import time
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, StringField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..formatting import normalise_newlines
 
@@ -31,6 +31,10 @@ class SeanceForm(FlaskForm):
     summary = TextAreaField(_l("Compte rendu"), filters=[normalise_newlines],
                             validators=[Optional(), _max(50000)])
     published = BooleanField(_l("Publier la séance (visible par tous)"))
+    # The séance's edit_version when the form was opened (edit form only): a save made from
+    # an older one is refused, with the other change shown.
+    edit_version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$", message=_l(
+        "Le formulaire est incomplet : rechargez la page, puis refaites vos modifications."))])
 
     def validate_date(self, field):
         if field.data and not 2000 <= field.data.year <= 2100:

@@ -17,6 +17,8 @@ class AuditEntry(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The séance's edit_version this entry's edit produced (edits and publication only).
+    seance_version: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     seance: Mapped["Seance | None"] = relationship()  # noqa: F821

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..archive.models import Seance
 from ..archive.services import all_themes, public_questions
 from ..errors import abort_fr
 from ..extensions import db
@@ -38,7 +39,7 @@ def new_seance():
 
 @bp.route("/seances/<slug>/modifier", methods=["GET", "POST"])
 def edit_seance(slug: str):
-    seance = services.get_seance(slug) or abort(404)
+    seance = services.get_seance(slug) or _renamed_while_editing() or abort(404)
     form = SeanceForm()
     if not form.is_submitted():
         _fill(form, seance)
@@ -46,13 +47,35 @@ def edit_seance(slug: str):
         if services.duplicate_exists(form.title.data, form.date.data, exclude_id=seance.id):
             form.title.errors.append(_("Une séance porte déjà ce titre à cette date."))
         else:
-            changed = services.update_seance(seance, form.data, current_user.id)
+            expected = int(form.edit_version.data) if form.edit_version.data else None
+            try:
+                changed = services.update_seance(seance, form.data, current_user.id, expected)
+            except services.StaleEdit as stale:
+                # Nothing saved; what this moderator typed stays in the form, now carrying the
+                # current version: saving again (after a look at the other change) applies it.
+                db.session.expire_all()
+                form.edit_version.data = str(stale.version)
+                # By id: the other save may have changed the slug (title or date of a draft).
+                return edit_page(db.session.get(Seance, seance.id), form=form, status=409, stale=stale)
             flash(_("Modifications enregistrées.") if changed else _("Aucune modification."), "success")
             return redirect(url_for("moderation.edit_seance", slug=seance.slug), 303)
     return edit_page(seance, form=form, status=400 if form.errors else 200)
 
 
-def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None, message_kind="error"):
+def _renamed_while_editing():
+    """A save posted to a draft's old address (someone changed its title or date since the form
+    was opened): the form says which séance, so the save is checked, and refused as stale,
+    rather than lost on a 404."""
+    if request.method != "POST" or not request.form.get("edit_version"):
+        return None
+    try:
+        return db.session.get(Seance, int(request.form.get("seance_id", "")))
+    except ValueError:
+        return None
+
+
+def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None, message_kind="error",
+              stale=None):
     """The séance's moderation page; htmx asks for the fiches section alone."""
     from ..fiches.forms import ACCEPT, FicheForm
 
@@ -65,7 +88,7 @@ def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None
         form = SeanceForm(formdata=None)
         _fill(form, seance)
     return make_response(render_template(
-        "moderation/seance_form.html", form=form, themes=all_themes(),
+        "moderation/seance_form.html", form=form, themes=all_themes(), stale=stale,
         audit=services.audit_trail(seance), **context), status)
 
 
@@ -88,6 +111,7 @@ def _fill(form: SeanceForm, seance) -> None:
     form.concept.data = seance.concept
     form.summary.data = seance.summary_html
     form.published.data = seance.published
+    form.edit_version.data = str(seance.edit_version)
 
 
 # --- live moderation -----------------------------------------------------------------------------
@@ -96,10 +120,10 @@ STATUS_LABELS = {"pending": _l("en attente"), "approved": _l("retenue"),
                  "answered": _l("répondue"), "rejected": _l("écartée")}
 
 
-def _queue_context(seance) -> dict:
+def _queue_context(seance, editing=None) -> dict:
     questions = question_services.queue(seance.id)
     return {"seance": seance, "questions": questions, "counts": question_services.counts(questions),
-            "status_labels": STATUS_LABELS}
+            "status_labels": STATUS_LABELS, "editing": editing}
 
 
 @bp.get("/seances/<slug>/questions")
@@ -159,9 +183,34 @@ def edit_question(question_id: int):
     question = db.session.get(Question, question_id) or abort(404)
     form = QuestionEditForm()
     if not form.validate_on_submit():
-        abort_fr(400, " ".join(map(str, form.body.errors)) or _("Texte invalide."))
-    question = question_services.edit_body(question_id, form.body.data, current_user.id)
+        if form.csrf_token.errors or not form.body.errors:
+            abort_fr(400, _("Texte invalide."))
+        return _correction_refused(question, form.body.data, form.previous_body.data,
+                                   " ".join(map(str, form.body.errors)), 400)
+    previous = form.previous_body.data if "previous_body" in request.form else None
+    try:
+        question = question_services.edit_body(question_id, form.body.data, current_user.id, previous)
+    except question_services.StaleCorrection as stale:
+        return _correction_refused(
+            question, form.body.data, stale.current_body,
+            _("Quelqu'un a corrigé cette question pendant que vous la modifiiez ; votre correction "
+              "n'a pas été enregistrée. Son texte est maintenant : « %(body)s ». Votre saisie est "
+              "conservée ci-dessous : enregistrez à nouveau pour la garder.", body=stale.current_body),
+            409)
     return _after_question_action(question)
+
+
+def _correction_refused(question, typed: str, previous: str, message: str, status: int):
+    """The queue again, with this question's correction open, what was typed in it, and why
+    it was not saved (htmx swaps 4xx answers in: see base.html)."""
+    db.session.expire_all()
+    seance = services.get_seance(question.seance.slug)
+    editing = {"id": question.id, "body": typed or "", "previous": previous or "", "error": message}
+    context = _queue_context(seance, editing)
+    if is_htmx():
+        return make_response(render_template("moderation/_queue.html", **context), status)
+    return make_response(render_template("moderation/queue.html",
+                                         audit=services.audit_trail(seance, limit=20), **context), status)
 
 
 @bp.post("/seances/<slug>/ouverture")

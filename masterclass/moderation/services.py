@@ -85,13 +85,14 @@ def _apply(seance: Seance, data: dict) -> list[str]:
     return changed
 
 
-def _set_published(seance: Seance, published: bool, user_id: int, session) -> bool:
+def _set_published(seance: Seance, published: bool, user_id: int, session,
+                   seance_version: int | None = None) -> bool:
     if published == bool(seance.published):
         return False
     seance.published = published
     if published and seance.published_at is None:
         seance.published_at = utcnow()
-    session.add(AuditEntry(seance=seance, user_id=user_id,
+    session.add(AuditEntry(seance=seance, user_id=user_id, seance_version=seance_version,
                            action="publish" if published else "unpublish"))
     return True
 
@@ -108,18 +109,69 @@ def create_seance(data: dict, user_id: int) -> Seance:
     return seance
 
 
-def update_seance(seance: Seance, data: dict, user_id: int) -> list[str]:
-    """Apply an edit; the slug follows the title and date until the first publication."""
+@dataclass
+class StaleEdit(Exception):
+    """The edit form was opened before someone else saved the séance: nothing was saved.
+    ``changes`` are the other saves' fields, (name, current value), in form order."""
+
+    version: int
+    changes: list
+    editors: list
+
+
+# The form's fields in their order on the page, and how a current value reads.
+_FIELD_VALUES = {
+    "title": lambda s: s.title,
+    "date": lambda s: s.starts_at.strftime("%d/%m/%Y %H:%M"),
+    "city": lambda s: s.city,
+    "venue": lambda s: s.venue,
+    "theme": lambda s: s.theme.name if s.theme else "",
+    "speaker": lambda s: s.speaker_name,
+    "speaker_role": lambda s: s.speaker_role,
+    "concept": lambda s: s.concept,
+    "summary": lambda s: s.summary_html,
+    "published": lambda s: bool(s.published),
+}
+_VERSIONED_ACTIONS = ("edit", "publish", "unpublish")
+
+
+def _stale_edit(session, seance: Seance, since: int) -> StaleEdit:
+    """What was saved after version ``since`` of the form, and by whom."""
+    entries = list(session.scalars(
+        select(AuditEntry).where(AuditEntry.seance_id == seance.id,
+                                 AuditEntry.action.in_(_VERSIONED_ACTIONS),
+                                 AuditEntry.seance_version > since)
+        .order_by(AuditEntry.id)))
+    names = set()
+    for entry in entries:
+        names.update(entry.detail.split(", ") if entry.action == "edit" else ["published"])
+    editors = list(dict.fromkeys(entry.user.email for entry in entries if entry.user))
+    changes = [(name, value(seance)) for name, value in _FIELD_VALUES.items() if name in names]
+    return StaleEdit(seance.edit_version, changes, editors)
+
+
+def update_seance(seance: Seance, data: dict, user_id: int,
+                  expected_version: int | None = None) -> list[str]:
+    """Apply an edit; the slug follows the title and date until the first publication.
+
+    ``expected_version``: the edit_version the form was opened with; when another save came
+    since, StaleEdit is raised and nothing changes (None: no check, e.g. a script)."""
     with write_transaction() as session:
         seance = session.get(Seance, seance.id)
+        if expected_version is not None and expected_version != seance.edit_version:
+            raise _stale_edit(session, seance, expected_version)
         changed = _apply(seance, data)
         if seance.published_at is None and ("title" in changed or "date" in changed):
             seance.slug = unique_slug(seance.title, seance.starts_at.date(), exclude_id=seance.id)
+        published_changed = bool(data.get("published")) != bool(seance.published)
+        if changed or published_changed:
+            seance.edit_version += 1
         if changed:
             seance.version += 1
             session.add(AuditEntry(seance=seance, user_id=user_id, action="edit",
-                                   detail=", ".join(changed)))
-        if _set_published(seance, bool(data.get("published")), user_id, session):
+                                   detail=", ".join(changed), seance_version=seance.edit_version))
+        if _set_published(seance, bool(data.get("published")), user_id, session,
+                          seance_version=seance.edit_version):
             changed.append("published")
     return changed
 
@@ -188,18 +240,29 @@ def dashboard(now: datetime, past_limit: int = 30) -> Dashboard:
 CSV_COLUMNS = ("id", "submitted_at", "status", "pinned", "votes", "author", "body")
 
 
+# Where a spreadsheet may start a cell: the start of the value, or after any character someone
+# opening the file might take as a separator (";" "," tab) or a line break, with spaces or
+# quotes before it. A cell starting there with = + - @ is a formula (or a DDE call).
+_FORMULA_START = re.compile(r"^[ \t\r\n\"]*[=+\-@]|^[\t\r]")
+_FORMULA_INSIDE = re.compile(r"([;,\t\r\n][ \t\r\n\"]*)(?=[=+\-@])")
+
+
 def _csv_cell(value) -> str:
-    """Neutralise what a spreadsheet would run as a formula (CSV injection)."""
-    text = str(value)
-    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
+    """Neutralise what a spreadsheet could run as a formula (CSV injection), whichever
+    separator the person opening the file picks: an apostrophe before every formula character
+    that could start a cell inside the value, and before the value itself when it could start
+    one. Every field is also quoted (questions_csv), so with ";" the value stays one cell."""
+    text = _FORMULA_INSIDE.sub(r"\1'", str(value))
+    if _FORMULA_START.match(text):
         return "'" + text
     return text
 
 
 def questions_csv(questions) -> str:
-    """The séance's questions for a spreadsheet: UTF-8 with BOM, header row first."""
+    """The séance's questions for a French spreadsheet: UTF-8 with BOM, ";" separator, every
+    field quoted, header row first."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for q in sorted(questions, key=lambda q: (q.submitted_at, q.id)):
         writer.writerow([q.id, q.submitted_at.isoformat(timespec="seconds"), q.status,

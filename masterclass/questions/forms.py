@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..formatting import normalise_newlines
@@ -34,3 +34,5 @@ class QuestionForm(FlaskForm):
 class QuestionEditForm(FlaskForm):
     body = _body(_l("Texte de la question"), _l("Le texte ne peut pas être vide."),
                  _l("Le texte doit faire entre 3 et 500 caractères."))
+    # The text the form showed: a correction made over someone else's is refused.
+    previous_body = HiddenField()

@@ -7,6 +7,7 @@ from sqlalchemy import case, delete, func, select, update
 from ..archive.models import Seance
 from ..db import write_transaction
 from ..extensions import db
+from ..formatting import normalise_newlines
 from ..models_base import utcnow
 from ..moderation.models import AuditEntry
 from ..participants import participant_id_for_write
@@ -220,10 +221,27 @@ def toggle_pin(question_id: int, user_id: int) -> Question:
     return question
 
 
-def edit_body(question_id: int, body: str, user_id: int) -> Question:
-    """Fix a typo; the participant's original text is kept once, for moderators."""
+class StaleCorrection(Exception):
+    """The question's text changed since the correction form was opened: nothing saved."""
+
+    def __init__(self, current_body: str):
+        super().__init__(current_body)
+        self.current_body = current_body
+
+
+def _same_text(a: str, b: str) -> bool:
+    return normalise_newlines(a).strip() == normalise_newlines(b).strip()
+
+
+def edit_body(question_id: int, body: str, user_id: int, previous_body: str | None = None) -> Question:
+    """Fix a typo; the participant's original text is kept once, for moderators.
+
+    ``previous_body``: the text the correction form showed; if another moderator changed it
+    since, StaleCorrection is raised and nothing changes (None: no check)."""
     with write_transaction() as session:
         question = _moderated(session, question_id)
+        if previous_body is not None and not _same_text(previous_body, question.body):
+            raise StaleCorrection(question.body)
         if body != question.body:
             if question.original_body is None:
                 question.original_body = question.body

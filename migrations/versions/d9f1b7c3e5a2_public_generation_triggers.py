@@ -5,8 +5,8 @@ differ, or one clock stepping back, wrote a change older than the last one and n
 saw it. The database now gives the order: a counter bumped by triggers in the same transaction
 as the change (every visible change to questions and fiches bumps their séance's version).
 
-Revision ID: a7c2e9d4b1f3
-Revises: f1a2b3c4d5e6
+Revision ID: d9f1b7c3e5a2
+Revises: b3d8f5a1c6e2
 Create Date: 2026-11-28 14:30:00
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = 'a7c2e9d4b1f3'
-down_revision = 'f1a2b3c4d5e6'
+revision = 'd9f1b7c3e5a2'
+down_revision = 'b3d8f5a1c6e2'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,63 @@
+"""Sign-in throttles shared by gunicorn workers through a shared Flask-Limiter storage (Redis),
+as README's production set-up with MASTERCLASS_RATELIMIT_STORAGE_URI does."""
+
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from .realserver import Gunicorn, Phone, free_port
+from .tools import require
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    server = shutil.which("redis-server")
+    require(bool(server), "redis-server")
+    port = free_port()
+    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", str(tmp_path)],
+                               stdout=subprocess.DEVNULL)
+    import redis
+
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}"
+    client.close()
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_failed_sign_ins_are_counted_across_workers(app, make_user, tmp_path, redis_url):
+    from masterclass.extensions import db
+
+    make_user(email="anne@example.org", password="mot de passe sûr")
+    db.session.remove()
+    db.engine.dispose()
+    server = Gunicorn(tmp_path / "masterclass.db", tmp_path / "fiches", workers=2, threads=2)
+    server.env.update({"MASTERCLASS_RATELIMIT_STORAGE_URI": redis_url, "MASTERCLASS_PROXY_COUNT": "1"})
+    server.start()
+    try:
+        def attempt(address, password):
+            phone = Phone(server.url)  # a new connection each time: either worker answers
+            phone.open_page("/connexion")
+            return phone.post("/connexion", {"email": "anne@example.org", "password": password},
+                              headers={"X-Forwarded-For": address})[0]
+
+        statuses = [attempt("203.0.113.5", "faux") for _ in range(12)]
+        # Five failures in all, whichever worker counted them; then every attempt is refused.
+        assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}, statuses
+        assert attempt("198.51.100.7", "mot de passe sûr") == 302  # the owner, elsewhere
+    finally:
+        server.stop()
+
