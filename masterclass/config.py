@@ -10,6 +10,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 10}}
     UPLOAD_DIR = None  # instance/fiches unless set
     MAX_UPLOAD_MB = 20
+    # /sante fails (503) when the database's or the uploads' disk has less free space than this.
+    MIN_FREE_MB = 50
     PUBLIC_URL = None  # the request's own host unless set (behind a proxy: set it)
     # Behind a reverse proxy: how many proxies' X-Forwarded-For/-Proto/-Host to trust
     # (0 = none, the default: a client could otherwise pick its own address).

@@ -90,6 +90,13 @@ class FastReader:
             self._local.conn = conn
         return conn
 
+    def close(self) -> None:
+        """Close this thread's connection (the next read opens a new one)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            conn.close()
+
     def one(self, sql: str, params: tuple = ()) -> tuple | None:
         """The first row of a read (qmark parameters), or None."""
         if self.path is None:

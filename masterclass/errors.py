@@ -1,6 +1,8 @@
 """French error pages (HTML, or the fragment alone for htmx)."""
 
-from flask import Flask, render_template, request
+import sqlite3
+
+from flask import Flask, current_app, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -11,6 +13,8 @@ from werkzeug.exceptions import (
     default_exceptions,
 )
 
+from . import faults
+from .extensions import db
 from .htmx import is_htmx
 
 MESSAGES = {
@@ -45,24 +49,52 @@ def render_error(code: int, message: str | None = None, **context):
 
 # Views that answer some errors themselves, with their form and what was typed:
 # a page left open for hours (CSRF) gets its form back with a fresh token; a too-large
-# upload gets the séance page with its message. (error kind, endpoint) -> handler(error).
+# upload gets the séance page with its message. (error kind, endpoint) -> handler(error);
+# for "fault" (a disk or database fault, faults.py): handler(error, fault), answered with
+# the fault's status and Retry-After.
 RECOVERY: dict = {}
 
 
 def is_busy(error: Exception) -> bool:
     """SQLite answered "database is locked/busy" even after waiting busy_timeout."""
-    text = str(getattr(error, "orig", error)).lower()
-    return isinstance(error, OperationalError) and ("locked" in text or "busy" in text)
+    return faults.is_busy(error)
+
+
+def fault_response(error: BaseException):
+    """The answer to a fault of the disk or the database (faults.py), or None for other errors:
+    the view's own form with what was typed when it registered a recovery, else the error page."""
+    fault = faults.classify(error)
+    if fault is None:
+        return None
+    try:
+        db.session.rollback()  # whatever the failed write left; the page below reads
+    except Exception:  # noqa: S110  (the database may be unreachable: the page is still answered)
+        pass
+    log = current_app.logger.warning if fault is faults.BUSY else current_app.logger.error
+    log("%s on %s %s: %s", fault.kind, request.method, request.path, error)
+    recover = RECOVERY.get(("fault", request.endpoint))
+    response = None
+    if recover is not None:
+        try:
+            response = recover(error, fault)
+        except Exception:  # the form's page needed what failed: the plain page then
+            current_app.logger.exception("Recovery page failed to render")
+            db.session.rollback()
+    if response is None:
+        response = make_response(*render_error(fault.status, fault.message))
+    response.headers.update(fault.headers)
+    return response
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
-    def _database_busy(error: OperationalError):
-        if not is_busy(error):
+    @app.errorhandler(sqlite3.OperationalError)
+    @app.errorhandler(OSError)
+    def _fault(error):
+        response = fault_response(error)
+        if response is None:
             raise error
-        app.logger.warning("Database busy on %s %s", request.method, request.path)
-        body, status = render_error(503)
-        return body, status, {"Retry-After": "2"}
+        return response
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(error: RequestEntityTooLarge):
