@@ -136,3 +136,16 @@ def test_read_only_database_serves_reads_and_refuses_writes_with_the_text_kept(s
     close_connections(app)
     assert ask(client, slug, "Une question en lecture seule ?").status_code == 303
     assert questions(app, "Une question en lecture seule ?") == 1
+
+
+def test_database_gone_is_a_503_page_in_french_not_a_500(make_app, tmp_path):
+    """The database's folder is not there (storage unmounted): every page says so, in French."""
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'absent' / 'masterclass.db'}")
+    client = app.test_client()
+    for path in ("/", "/seances/une-seance", "/recherche?q=emploi"):
+        response = client.get(path)
+        assert response.status_code == 503, (path, response.status_code)
+        assert int(response.headers["Retry-After"]) > 0
+        assert "base de données est momentanément inaccessible" in text_of(response)
+    with app.app_context():
+        db.engine.dispose()
