@@ -5,6 +5,7 @@ import sqlite3
 from flask import Flask, current_app, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import (
     HTTPException,
@@ -81,9 +82,20 @@ def fault_response(error: BaseException):
             current_app.logger.exception("Recovery page failed to render")
             db.session.rollback()
     if response is None:
-        response = make_response(*render_error(fault.status, fault.message))
+        try:
+            response = make_response(*render_error(fault.status, fault.message))
+        except Exception:  # the layout needed what failed (the signed-in account...): plain words
+            current_app.logger.exception("Error page failed to render")
+            response = make_response(plain_page(MESSAGES[503][0], fault.message), fault.status)
     response.headers.update(fault.headers)
     return response
+
+
+def plain_page(title, message) -> str:
+    """A page without the layout (which may need the database), for when nothing else renders."""
+    return ('<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+            f"<title>{escape(title)}</title></head><body><h1>{escape(title)}</h1>"
+            f'<p>{escape(message)}</p><p><a href="/">Retour à l’accueil</a></p></body></html>')
 
 
 def init_app(app: Flask) -> None:

@@ -149,3 +149,16 @@ def test_database_gone_is_a_503_page_in_french_not_a_500(make_app, tmp_path):
         assert "base de données est momentanément inaccessible" in text_of(response)
     with app.app_context():
         db.engine.dispose()
+
+
+def test_database_gone_under_a_signed_in_moderator_is_still_a_503_in_french(app_on, tmp_path, auth_on):
+    folder = tmp_path / "base"
+    folder.mkdir()
+    app = app_on(folder, tmp_path / "fiches")
+    client = auth_on(app)
+    close_connections(app)
+    folder.rename(tmp_path / "ailleurs")  # the database's storage goes away
+    for path in ("/moderation/", "/"):
+        response = client.get(path)
+        assert response.status_code == 503, (path, response.status_code)
+        assert "base de données est momentanément inaccessible" in text_of(response)
