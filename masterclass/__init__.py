@@ -43,8 +43,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     cli.init_app(app)
 
+    from pathlib import Path
+
     from .db import FastReader
     from .fastpoll import ConditionalPoll
+    from .fiches.services import prepare_upload_dir
+
+    prepare_upload_dir(Path(app.config["UPLOAD_DIR"]), app.logger)
 
     reader = app.extensions["fast_reader"] = FastReader(app.config["SQLALCHEMY_DATABASE_URI"])
     app.wsgi_app = ConditionalPoll(app.wsgi_app, reader)

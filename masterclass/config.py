@@ -16,6 +16,8 @@ class Config:
     # Host names the site answers to (Flask refuses others with 400), e.g.
     # MASTERCLASS_TRUSTED_HOSTS="masterclass.example.org,.irev.fr". Unset: any.
     TRUSTED_HOSTS = None
+    # /sante fails (503) when the database's or the uploads' disk has less free space than this.
+    MIN_FREE_MB = 50
     # Behind a reverse proxy: how many proxies' X-Forwarded-For/-Proto/-Host to trust
     # (0 = none, the default: a client could otherwise pick its own address).
     PROXY_COUNT = 0

@@ -18,6 +18,11 @@ from sqlalchemy.engine import URL, Engine, make_url
 from .extensions import db
 
 BUSY_TIMEOUT_MS = 5000
+# The WAL is checkpointed every 1,000 pages (SQLite's default, said explicitly) and, once a
+# checkpoint has caught up, cut back to this size: a reader that held a snapshot through a
+# burst (a slow request, a backup) no longer leaves a WAL as large as the burst for good.
+WAL_AUTOCHECKPOINT_PAGES = 1000
+WAL_SIZE_LIMIT = 16 * 1024 * 1024
 
 _immediate = contextvars.ContextVar("immediate_transaction", default=False)
 
@@ -33,6 +38,8 @@ def _on_connect(dbapi_connection, _record):
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")  # in-memory databases answer "memory"
     cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL, much faster
+    cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
+    cursor.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
     # 16 MB of page cache per connection (SQLite's default is 2 MB): a search's FTS5 doclists
     # on a 10,000-séance archive no longer get read again from the file at every query.
     cursor.execute("PRAGMA cache_size = -16000")
@@ -89,6 +96,13 @@ class FastReader:
                                    timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             self._local.conn = conn
         return conn
+
+    def close(self) -> None:
+        """Close this thread's connection (the next read opens a new one)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            conn.close()
 
     def one(self, sql: str, params: tuple = ()) -> tuple | None:
         """The first row of a read (qmark parameters), or None."""

@@ -1,6 +1,8 @@
 """French error pages (HTML, or the fragment alone for htmx)."""
 
-from flask import Flask, render_template, request
+import sqlite3
+
+from flask import Flask, current_app, make_response, render_template, request
 from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -13,6 +15,8 @@ from werkzeug.exceptions import (
     default_exceptions,
 )
 
+from . import faults
+from .extensions import db
 from .htmx import is_htmx
 
 MESSAGES = {
@@ -32,16 +36,6 @@ MESSAGES = {
 }
 
 
-def plain_page(code: int) -> tuple[str, int, dict]:
-    """The error page in plain words, when the layout cannot be rendered (a database down, or
-    a Host header outside TRUSTED_HOSTS: then no URL of the site can be built)."""
-    title, message = MESSAGES.get(code, (_l("Erreur"), _l("Une erreur est survenue.")))
-    body = (f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-            f"</head><body><h1>{escape(title)}</h1><p>{escape(message)}</p>"
-            '<p><a href="/">Retour à l’accueil</a></p></body></html>')
-    return body, code, {"Content-Type": "text/html; charset=utf-8"}
-
-
 def render_error(code: int, message: str | None = None, **context):
     title, default = MESSAGES.get(code, (_l("Erreur"), _l("Une erreur est survenue.")))
     template = "errors/_error.html" if is_htmx() else "errors/error.html"
@@ -50,24 +44,70 @@ def render_error(code: int, message: str | None = None, **context):
 
 # Views that answer some errors themselves, with their form and what was typed:
 # a page left open for hours (CSRF) gets its form back with a fresh token; a too-large
-# upload gets the séance page with its message. (error kind, endpoint) -> handler(error).
+# upload gets the séance page with its message. (error kind, endpoint) -> handler(error);
+# for "fault" (a disk or database fault, faults.py): handler(error, fault), answered with
+# the fault's status and Retry-After.
 RECOVERY: dict = {}
 
 
 def is_busy(error: Exception) -> bool:
     """SQLite answered "database is locked/busy" even after waiting busy_timeout."""
-    text = str(getattr(error, "orig", error)).lower()
-    return isinstance(error, OperationalError) and ("locked" in text or "busy" in text)
+    return faults.is_busy(error)
+
+
+def fault_response(error: BaseException):
+    """The answer to a fault of the disk or the database (faults.py), or None for other errors:
+    the view's own form with what was typed when it registered a recovery, else the error page."""
+    fault = faults.classify(error)
+    if fault is None:
+        return None
+    try:
+        db.session.rollback()  # whatever the failed write left; the page below reads
+    except Exception:  # noqa: S110  (the database may be unreachable: the page is still answered)
+        pass
+    log = current_app.logger.warning if fault is faults.BUSY else current_app.logger.error
+    log("%s on %s %s: %s", fault.kind, request.method, request.path, error)
+    recover = RECOVERY.get(("fault", request.endpoint))
+    response = None
+    if recover is not None:
+        try:
+            response = recover(error, fault)
+        except Exception:  # the form's page needed what failed: the plain page then
+            current_app.logger.exception("Recovery page failed to render")
+            db.session.rollback()
+    if response is None:
+        try:
+            response = make_response(*render_error(fault.status, fault.message))
+        except Exception:  # the layout needed what failed (the signed-in account...): plain words
+            current_app.logger.exception("Error page failed to render")
+            response = make_response(plain_page(MESSAGES[503][0], fault.message), fault.status)
+    response.headers.update(fault.headers)
+    return response
+
+
+def plain_page(title, message) -> str:
+    """A page without the layout (which may need the database), for when nothing else renders."""
+    return ('<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+            f"<title>{escape(title)}</title></head><body><h1>{escape(title)}</h1>"
+            f'<p>{escape(message)}</p><p><a href="/">Retour à l’accueil</a></p></body></html>')
+
+
+def _plain(code: int) -> tuple[str, int, dict]:
+    """The plain page for an HTTP error, when the layout cannot be rendered (a database down, or
+    a Host header outside TRUSTED_HOSTS: then no URL of the site can be built)."""
+    title, message = MESSAGES.get(code, (_l("Erreur"), _l("Une erreur est survenue.")))
+    return plain_page(title, message), code, {"Content-Type": "text/html; charset=utf-8"}
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
-    def _database_busy(error: OperationalError):
-        if not is_busy(error):
+    @app.errorhandler(sqlite3.OperationalError)
+    @app.errorhandler(OSError)
+    def _fault(error):
+        response = fault_response(error)
+        if response is None:
             raise error
-        app.logger.warning("Database busy on %s %s", request.method, request.path)
-        body, status = render_error(503)
-        return body, status, {"Retry-After": "2"}
+        return response
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(error: RequestEntityTooLarge):
@@ -95,7 +135,7 @@ def init_app(app: Flask) -> None:
         if error.response is not None:  # a response made on purpose (rate-limit breach...)
             return error.response
         if request_ctx.url_adapter is None:  # the Host is not one the site answers to
-            return plain_page(error.code)
+            return _plain(error.code)
         message = getattr(error, "french_message", None)
         response = render_error(error.code, message)
         if error.code == 503:
@@ -109,7 +149,7 @@ def init_app(app: Flask) -> None:
             return render_error(500)
         except Exception:  # the layout itself failed (database down...): plain words
             app.logger.exception("Error page failed to render")
-            return plain_page(500)
+            return _plain(500)
 
 
 def abort_fr(code: int, message: str):

@@ -43,7 +43,8 @@ class Gunicorn:
                      "--log-level", "warning", "wsgi:app"]
         self.process = None
 
-    def start(self):
+    def start(self, healthy: bool = True):
+        """Start and wait for /sante to answer 200 (or, healthy=False, to answer at all)."""
         self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -51,6 +52,10 @@ class Gunicorn:
                 with urllib.request.urlopen(self.url + "/sante", timeout=1) as response:
                     if response.status == 200:
                         return self
+            except urllib.error.HTTPError:
+                if not healthy:
+                    return self
+                time.sleep(0.1)
             except (urllib.error.URLError, ConnectionError, OSError):
                 time.sleep(0.1)
         self.stop()

@@ -38,7 +38,12 @@ def test_defaults_live_in_the_instance_folder(monkeypatch, tmp_path):
 
 def test_health_answers_ok(client):
     response = client.get("/sante")
-    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+    assert response.status_code == 200
+    report = response.get_json()
+    assert report["status"] == "ok" and report["database"] == "ok"
+    assert report["database_writable"] is True and report["upload_folder_writable"] is True
+    assert report["database_free_mb"] >= report["min_free_mb"] == 50
+    assert report["upload_free_mb"] >= 50
 
 
 def test_health_reports_a_database_that_does_not_answer(make_app, tmp_path):

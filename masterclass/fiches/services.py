@@ -1,5 +1,6 @@
 """Fiches on disk and their counters."""
 
+import fcntl
 import hashlib
 import os
 import tempfile
@@ -14,6 +15,7 @@ from sqlalchemy import delete, func, select, update
 from ..archive.models import PUBLISHED, Seance
 from ..db import write_transaction
 from ..extensions import db
+from ..faults import StorageUnavailable
 from ..moderation.models import AuditEntry
 from . import filetypes
 from .models import Fiche
@@ -21,14 +23,52 @@ from .models import Fiche
 CHUNK = 64 * 1024
 
 
+TEMP_PREFIX = ".upload-"
+
+
 def upload_dir() -> Path:
+    """The upload folder. Made at start (prepare_upload_dir), never during a request: a missing
+    folder is storage gone (unmounted, removed), and files must not land on another disk."""
     path = Path(current_app.config["UPLOAD_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.is_dir():
+        raise StorageUnavailable(path)
     return path
 
 
+def prepare_upload_dir(path: Path, logger) -> None:
+    """At start: make the upload folder if needed and remove the temporary files of uploads
+    that a stop or a crash cut short. A file still being received is locked by its process
+    (flock, released by the kernel when the process dies) and is left alone."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        leftovers = list(path.glob(TEMP_PREFIX + "*"))
+    except OSError as error:
+        logger.error("Upload folder %s is not usable: %s", path, error)
+        return
+    for leftover in leftovers:
+        try:
+            with open(leftover, "rb") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                leftover.unlink()
+            logger.warning("Removed %s, left by an upload cut short", leftover)
+        except BlockingIOError:
+            continue  # another process is receiving it
+        except OSError as error:
+            logger.error("Could not remove %s: %s", leftover, error)
+
+
 def stored_path(fiche: Fiche) -> Path:
-    return upload_dir() / fiche.stored_name
+    """Where the fiche's file should be (whether the folder is there or not)."""
+    return Path(current_app.config["UPLOAD_DIR"]) / fiche.stored_name
+
+
+def _remove_stored(stored_name: str) -> None:
+    """Remove a stored file no row refers to any more; a failure leaves an orphan, logged."""
+    path = Path(current_app.config["UPLOAD_DIR"]) / stored_name
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as error:
+        current_app.logger.error("Could not remove %s: %s", path, error)
 
 
 def get_public(fiche_id: int) -> Fiche | None:
@@ -50,13 +90,22 @@ def record_download(fiche_id: int) -> None:
 
 @dataclass
 class Received:
-    """An upload written to a temporary file in the upload folder and accepted."""
+    """An upload written to a temporary file in the upload folder and accepted. ``lock`` is
+    the file kept open (and flock-ed) until the upload is placed or given up, so that a start
+    of another worker does not take it for a leftover."""
 
     path: Path
     original_name: str
     mime_type: str
     size: int
     checksum: str
+    lock: object = None
+
+    def release(self) -> None:
+        self.path.unlink(missing_ok=True)
+        if self.lock is not None:
+            self.lock.close()
+            self.lock = None
 
 
 def receive(stream, original_name: str, max_bytes: int) -> Received:
@@ -64,23 +113,26 @@ def receive(stream, original_name: str, max_bytes: int) -> Received:
 
     Raises filetypes.Refused (the temporary file is gone then)."""
     name = filetypes.clean_original_name(original_name or "")
-    directory = upload_dir()
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".upload-")
+    fd, tmp = tempfile.mkstemp(dir=upload_dir(), prefix=TEMP_PREFIX)
     path = Path(tmp)
+    fh = os.fdopen(fd, "wb")
     try:
+        fcntl.flock(fh, fcntl.LOCK_EX)
         digest, size = hashlib.sha256(), 0
-        with os.fdopen(fd, "wb") as fh:
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise filetypes.Refused("too_large")
-                digest.update(chunk)
-                fh.write(chunk)
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise filetypes.Refused("too_large")
+            digest.update(chunk)
+            fh.write(chunk)
+        fh.flush()
+        os.fsync(fh.fileno())  # whole on disk (or ENOSPC now) before any row refers to it
         mime_type = filetypes.detect(path, name)
     except BaseException:
         path.unlink(missing_ok=True)
+        fh.close()
         raise
-    return Received(path, name, mime_type, size, digest.hexdigest())
+    return Received(path, name, mime_type, size, digest.hexdigest(), lock=fh)
 
 
 def _place(session, received: Received) -> tuple[str, bool]:
@@ -110,10 +162,10 @@ def _placed(received: Received):
         yield place
     except BaseException:
         for stored_name in placed:
-            (upload_dir() / stored_name).unlink(missing_ok=True)
+            _remove_stored(stored_name)
         raise
     finally:
-        received.path.unlink(missing_ok=True)
+        received.release()
 
 
 def add_fiche(seance_id: int, received: Received, title: str, description: str,
@@ -149,7 +201,7 @@ def replace_file(fiche_id: int, received: Received, user_id: int | None) -> Fich
         # points to any more, this one included, may go.
         orphan = _unreferenced(session, old_name)
     if orphan:
-        (upload_dir() / old_name).unlink(missing_ok=True)
+        _remove_stored(old_name)
     return fiche
 
 
@@ -170,7 +222,7 @@ def delete_fiche(fiche_id: int, user_id: int | None) -> Fiche | None:
         orphan = _unreferenced(session, fiche.stored_name)
     # After the commit: a failed transaction must not lose a file still referenced.
     if orphan:
-        (upload_dir() / fiche.stored_name).unlink(missing_ok=True)
+        _remove_stored(fiche.stored_name)
     return fiche
 
 

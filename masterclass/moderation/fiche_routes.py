@@ -72,6 +72,28 @@ def _upload_too_large(_error):
 RECOVERY[("too_large", "moderation.upload_fiche")] = _upload_too_large
 
 
+def _upload_fault(_error, fault):
+    """The fiche could not be stored (storage full or unavailable, database full...): the form
+    comes back with its title and description; the file is to be chosen again."""
+    seance = services.get_seance((request.view_args or {}).get("slug", ""))
+    if seance is None:
+        return None
+    form = FicheForm()
+    form.file.errors = [str(fault.message)]
+    return edit_page(seance, fiche_form=form, status=fault.status)
+
+
+def _replace_fault(_error, fault):
+    fiche = db.session.get(Fiche, (request.view_args or {}).get("fiche_id", 0))
+    if fiche is None:
+        return None
+    return edit_page(fiche.seance, status=fault.status, fiche_message=str(fault.message))
+
+
+RECOVERY[("fault", "moderation.upload_fiche")] = _upload_fault
+RECOVERY[("fault", "moderation.replace_fiche_file")] = _replace_fault
+
+
 @bp.post("/fiches/<int:fiche_id>/remplacer")
 def replace_fiche_file(fiche_id: int):
     fiche = db.session.get(Fiche, fiche_id) or abort(404)

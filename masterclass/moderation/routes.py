@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..archive.models import Seance
 from ..archive.services import all_themes, public_questions
-from ..errors import abort_fr
+from ..errors import RECOVERY, abort_fr
 from ..extensions import db
 from ..htmx import conditional, fragment_etag, is_htmx, not_modified
 from ..models_base import local_now
@@ -60,6 +60,22 @@ def edit_seance(slug: str):
             flash(_("Modifications enregistrées.") if changed else _("Aucune modification."), "success")
             return redirect(url_for("moderation.edit_seance", slug=seance.slug), 303)
     return edit_page(seance, form=form, status=400 if form.errors else 200)
+
+
+def _seance_form_fault(_error, fault):
+    """A séance form that could not be saved (database full, read-only...): given back as typed."""
+    flash(str(fault.message), "error")
+    form = SeanceForm()
+    slug = (request.view_args or {}).get("slug")
+    if slug is None:
+        return make_response(render_template("moderation/seance_form.html", form=form, seance=None,
+                                             themes=all_themes()), fault.status)
+    seance = services.get_seance(slug)
+    return None if seance is None else edit_page(seance, form=form, status=fault.status)
+
+
+RECOVERY[("fault", "moderation.new_seance")] = _seance_form_fault
+RECOVERY[("fault", "moderation.edit_seance")] = _seance_form_fault
 
 
 def _renamed_while_editing():

@@ -1,12 +1,11 @@
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
 
-from .. import page_cache
+from .. import faults, page_cache
 from ..archive.models import Seance
 from ..archive.services import get_published
-from ..errors import RECOVERY, is_busy
+from ..errors import RECOVERY
 from ..extensions import db, limiter
 from ..htmx import conditional, fragment_etag, is_htmx, not_modified, render
 from ..participants import (
@@ -30,6 +29,7 @@ MESSAGES = {
                    "votre texte est gardé ci-dessous."),
     "busy": _l("Beaucoup de questions arrivent en même temps : la vôtre n'est pas encore partie. "
                 "Elle est gardée ci-dessous ; renvoyez-la dans un instant."),
+    "kept": _l("Votre question est gardée ci-dessous."),
     "expired": _l("La page était ouverte depuis longtemps : vérifiez votre question et renvoyez-la."),
 }
 
@@ -95,12 +95,6 @@ def submit(slug: str):
         # The closed box says it once itself; other refusals are said in a message.
         message = None if error.reason == "closed" else MESSAGES[error.reason]
         return _participant_page(seance, form, error.status, message, partial=partial)
-    except OperationalError as error:
-        if not is_busy(error):
-            raise
-        response = _participant_page(seance, form, 503, MESSAGES["busy"], partial=partial)
-        response.headers["Retry-After"] = "2"
-        return response
     if not partial:
         flash(str(MESSAGES["sent"]), "success")
         return redirect(url_for("questions.participant", slug=slug) + "#mes-questions", 303)
@@ -122,6 +116,18 @@ def csrf_failure_on_submit(error: CSRFError):
 
 
 RECOVERY[("csrf", "questions.submit")] = csrf_failure_on_submit
+
+
+def fault_on_submit(_error, fault: faults.Fault):
+    """The database could not take the question (busy, full, read-only): the form, text kept."""
+    seance = get_published(request.view_args.get("slug", "")) if request.view_args else None
+    if seance is None:
+        return None
+    message = MESSAGES["busy"] if fault is faults.BUSY else f"{fault.message} {MESSAGES['kept']}"
+    return _participant_page(seance, QuestionForm(), fault.status, message, partial=is_htmx())
+
+
+RECOVERY[("fault", "questions.submit")] = fault_on_submit
 
 
 @bp.get("/seances/<slug>/questions/live")

@@ -37,6 +37,19 @@
     var etag = xhr.getResponseHeader("ETag");
     if (etag && xhr.status === 200) etags[pollKey(evt.detail.elt)] = etag;
   });
+  // A form marked data-keep-on-fault gets its answer to a fault of the server's disk or
+  // database (503, 507: the form again, with what was typed and the reason) swapped in like
+  // any refusal, instead of htmx leaving it unsaid.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var xhr = evt.detail.xhr;
+    // The element that asked (the event itself fires on the target it would swap).
+    var elt = (evt.detail.requestConfig && evt.detail.requestConfig.elt) || evt.detail.elt;
+    if (!xhr || (xhr.status !== 503 && xhr.status !== 507)) return;
+    if (elt && elt.closest && elt.closest("[data-keep-on-fault]")) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible" && window.htmx) {
       document.querySelectorAll("[data-poll]").forEach(function (elt) { htmx.trigger(elt, "questions-changed"); });
