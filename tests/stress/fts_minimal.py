@@ -14,6 +14,7 @@ a run whose process dies of a signal is a crash. Layers (--layer):
 """
 
 import argparse
+import importlib
 import os
 import random
 import subprocess
@@ -40,8 +41,7 @@ PRAGMAS = ["PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000", "PRAGMA jou
 
 def child(args) -> None:
     os.environ["FTS_STRESS_SQLITE"] = args.sqlite
-    import knobs  # noqa: F401 - the switches of knobs.py (FTS_STRESS_GC, ...), before the rest
-
+    importlib.import_module("knobs")  # its switches (FTS_STRESS_GC, ...), before sqlite3 is imported
     import sqlite3
 
     from masterclass.search.index import END, START, kind_range, query, to_match
