@@ -217,6 +217,8 @@ def main() -> int:
     args = parser.parse_args()
 
     WORK.mkdir(exist_ok=True)
+    # Stopped from outside: the finally of the current start still stops its gunicorn.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     python = venv_python(args.python, args.sqlite)
     db = archive(python, args.seances, args.questions)
     version = subprocess.run(

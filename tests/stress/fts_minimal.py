@@ -8,7 +8,9 @@ a run whose process dies of a signal is a crash. Layers (--layer):
               and SQL as the app (or pysqlite3 with --sqlite pysqlite3);
   sqlalchemy  SQLAlchemy Core: one engine (its pool hands connections from thread to thread,
               as in the app), the same text() statements;
-  orm         masterclass.search.index.query itself on a Session per thread (no Flask).
+  orm         masterclass.search.index.query itself on a Session per thread (no Flask);
+  flask       the whole app in-process (create_app, its test client per thread, page cache
+              off): the search page as gunicorn serves it, without gunicorn.
 
     .venv/bin/python tests/stress/fts_minimal.py --db .stress/archive-10000-100000.db --runs 30 --layer sqlite3
 """
@@ -51,7 +53,23 @@ def child(args) -> None:
               for kind in ("seance", "question", "fiche")] for _ in range(args.threads * args.queries)]
     barrier = threading.Barrier(args.threads)
 
-    if args.layer == "sqlite3":
+    if args.layer == "flask":
+        os.environ.update(MASTERCLASS_DATABASE_URL=f"sqlite:///{args.db}", MASTERCLASS_SECRET_KEY="stress",
+                          MASTERCLASS_UPLOAD_DIR=str(Path(args.db).parent / "fiches"),
+                          MASTERCLASS_PAGE_CACHE="false", MASTERCLASS_SESSION_COOKIE_SECURE="false")
+        from urllib.parse import urlencode
+
+        from masterclass import create_app
+
+        app = create_app()
+
+        def work(i):
+            client = app.test_client()
+            barrier.wait()
+            for plan in plans[i::args.threads]:
+                response = client.get("/recherche?" + urlencode({"q": plan[0][0]}))
+                assert response.status_code == 200, response.status_code
+    elif args.layer == "sqlite3":
         def work(i):
             conn = sqlite3.connect(args.db, check_same_thread=False, isolation_level=None)
             for pragma in PRAGMAS:
@@ -101,7 +119,7 @@ def child(args) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", required=True)
-    parser.add_argument("--layer", choices=["sqlite3", "sqlalchemy", "orm"], default="sqlite3")
+    parser.add_argument("--layer", choices=["sqlite3", "sqlalchemy", "orm", "flask"], default="sqlite3")
     parser.add_argument("--sqlite", choices=["system", "pysqlite3"], default="system")
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--threads", type=int, default=8)
