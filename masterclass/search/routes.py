@@ -26,12 +26,14 @@ def marked(text: str) -> Markup:
     return Markup(str(escape(text)).replace(START, "<mark>").replace(END, "</mark>"))  # noqa: S704
 
 
-# One FTS5 query at a time per worker process. Concurrent FTS5 queries in the threads of one
-# gunicorn gthread worker crashed it with SIGSEGV about one cold start in eight under load
-# (heap corruption, seen when the garbage collector ran; Python 3.11.7's sqlite3 and SQLite
-# 3.40.1 here; root cause not found). With this lock: no crash in 24 starts (and none in 60
-# with the whole search locked). Loading what was found and rendering still run in parallel,
-# and most searches are served from the page cache anyway.
+# One FTS5 query at a time per worker process. Under Python 3.11 (3.11.7 here), concurrent
+# searches in the threads of a cold gunicorn gthread worker crash it now and then (SIGSEGV):
+# a Python object freed while still in use, whatever the SQLite (3.40.1 system, 3.51.1
+# pysqlite3-binary); none under Python 3.12 and 3.13, which production should run. The lock
+# made it rarer in one series of starts, not in another; it does not end it: see "The search
+# worker crash" in the README and tests/stress/fts_crash.py.
+# Loading what was found and rendering still run in parallel, and most searches are served
+# from the page cache anyway.
 _one_search_at_a_time = threading.Lock()
 
 
