@@ -168,5 +168,8 @@
   }
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:load", function (evt) { enhance(evt.detail.elt); });
+  // Fit as soon as new content is in, before the browser paints it: the screen never shows an
+  // overflowing list, even for the settle delay before htmx:load.
+  document.addEventListener("htmx:afterSwap", fitScreen);
   window.addEventListener("resize", fitScreen);
 })();
