@@ -22,6 +22,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .archive.services import archive_signature
+from .db import fast_read
 from .htmx import is_htmx
 from .models_base import local_now
 from .participants import current_participant_id
@@ -54,12 +55,19 @@ def _entries(endpoint: str) -> dict:
     return current_app.extensions.setdefault("page_cache", {}).setdefault(endpoint, {})
 
 
-def serve(render: Callable):
-    """The response ``render()`` gives, from this worker's cache when the visitor has no state."""
+SEANCE_VERSION_SQL = "SELECT version FROM seance WHERE slug = ?"
+
+
+def serve(render: Callable, live_slug: str | None = None):
+    """The response ``render()`` gives, from this worker's cache when the visitor has no state.
+
+    ``live_slug``: the page shows that séance's live state (votes, pins), which changes its
+    version but not the archive signature: its version is then part of the key.
+    """
     if not current_app.config["PAGE_CACHE"] or request.method != "GET" or visitor_has_state():
         return render()
     key = (request.path, request.query_string, is_htmx(), local_now().date(), archive_signature(),
-           _public_base())
+           _public_base(), fast_read(SEANCE_VERSION_SQL, (live_slug,)) if live_slug else None)
     entries = _entries(request.endpoint)
     entry = entries.get(key)
     if entry is None:

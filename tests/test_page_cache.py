@@ -158,3 +158,28 @@ def test_a_flood_of_searches_does_not_push_out_the_seance_pages(app, live):
     for n in range(page_cache.MAX_ENTRIES_PER_VIEW + 5):
         visitor.get(f"/recherche?q=mot{n}")
     assert orm_statements(app, app.test_client(), page) == []  # still served as it is
+
+
+def test_a_vote_keeps_the_sites_pages_and_moves_only_its_seance(app, live, make_question):
+    """Votes flow all séance long: they must not throw away home, archive and search, which do not
+    show them; the pages that do (the séance's own, its questions) show the new count at once."""
+    question = make_question(live, body="Comment financer une boulangerie ?")
+    untouched = ["/", "/seances", "/recherche?q=boulangerie"]
+    showing_votes = [f"/seances/{live.slug}", f"/seances/{live.slug}/questions"]
+    for url in untouched + showing_votes:
+        app.test_client().get(url)
+
+    phone = app.test_client()
+    phone.get(f"/seances/{live.slug}/questions")
+    assert phone.post(f"/questions/{question.id}/vote", data={"csrf_token": csrf_token(phone)}).status_code == 303
+
+    for url in untouched:
+        assert orm_statements(app, app.test_client(), url) == [], url  # still served as it was
+    visitor = app.test_client()
+    assert "1 vote" in text_of(visitor.get(f"/seances/{live.slug}/questions"))
+    assert orm_statements(app, app.test_client(), f"/seances/{live.slug}")  # rendered again
+
+    pending = make_question(live, body="Une boulangerie en coopérative ?", status="pending")
+    assert "coopérative" not in text_of(app.test_client().get("/recherche?q=boulangerie"))
+    questions.set_status(pending.id, "approved", None)
+    assert "coopérative" in text_of(app.test_client().get("/recherche?q=boulangerie"))

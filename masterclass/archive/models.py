@@ -18,8 +18,10 @@ class Theme(db.Model):
 
 class PublicGeneration(db.Model):
     """One row, the signature that keeps cached pages current (see archive_signature): bumped by
-    database triggers on every change to a séance or a theme, and by hand when public pages
-    change while no séance does (the search index rebuilt)."""
+    database triggers, in the writing transaction, on every change public pages show (a séance's
+    or theme's fields, a public question's text or status, a fiche), and by hand when public
+    pages change while no row does (the search index rebuilt). Votes and pins do not bump it:
+    the pages that show them add their séance's version to their cache key."""
 
     __tablename__ = "public_generation"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -45,7 +45,7 @@ def _seances():
 
 @bp.get("/seances/<slug>")
 def seance(slug: str):
-    return page_cache.serve(lambda: _seance(slug))
+    return page_cache.serve(lambda: _seance(slug), live_slug=slug)
 
 
 def _seance(slug: str):

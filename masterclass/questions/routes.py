@@ -69,7 +69,8 @@ def _participant_page(seance: Seance, form: QuestionForm, status: int = 200, mes
 @bp.get("/seances/<slug>/questions")
 def participant(slug: str):
     current_token()  # the participant cookie is set on the first visit
-    return page_cache.serve(lambda: _participant_page(_published_or_404(slug), QuestionForm(formdata=None)))
+    return page_cache.serve(lambda: _participant_page(_published_or_404(slug), QuestionForm(formdata=None)),
+                            live_slug=slug)
 
 
 def _too_many(_limit):
@@ -132,7 +133,7 @@ RECOVERY[("fault", "questions.submit")] = fault_on_submit
 
 @bp.get("/seances/<slug>/questions/live")
 def live(slug: str):
-    return page_cache.serve(lambda: _live(slug))
+    return page_cache.serve(lambda: _live(slug), live_slug=slug)
 
 
 def _live(slug: str):
@@ -173,7 +174,7 @@ def vote(question_id: int):
 
 @bp.get("/seances/<slug>/ecran")
 def screen(slug: str):
-    return page_cache.serve(lambda: _screen(slug))
+    return page_cache.serve(lambda: _screen(slug), live_slug=slug)
 
 
 def _screen(slug: str):
