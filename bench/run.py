@@ -158,10 +158,11 @@ def side_by_side(project: Server, bare: Server) -> list[dict]:
     cases = [
         ("unchanged poll (304)", live, {"If-None-Match": etag}, 0.60),
         ("live fragment (50 q.)", live, {}, 0.30),
+        # A phone that voted and asked: the shared list, its own part filled in (no 304 here).
+        ("  same, returning phone", live, {"Cookie": f"masterclass_participant={RETURNING_PHONE}"}, 0.30),
         ("participant page", f"/seances/{SLUG}/questions", {}, 0.25),
-        # Not a target: a phone with votes and questions of its own gets the page rendered for it.
         ("  same, returning phone", f"/seances/{SLUG}/questions",
-         {"Cookie": f"masterclass_participant={RETURNING_PHONE}"}, None),
+         {"Cookie": f"masterclass_participant={RETURNING_PHONE}"}, 0.30),
         ("séance page", f"/seances/{SLUG}", {}, 0.25),
         ("archive page", "/seances", {}, 0.25),
         ("search", "/recherche?q=recruter", {}, 0.25),

@@ -32,11 +32,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, formatting, htmx, participants, security
+    from . import cli, errors, formatting, htmx, page_cache, participants, security
     from .search import index as search_index
 
     errors.init_app(app)
     htmx.init_app(app)
+    page_cache.init_app(app)
     participants.init_app(app)
     search_index.init_app(app)
     formatting.init_app(app)

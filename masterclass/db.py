@@ -106,19 +106,37 @@ class FastReader:
 
     def one(self, sql: str, params: tuple = ()) -> tuple | None:
         """The first row of a read (qmark parameters), or None."""
+        rows = self._execute(sql, params, first=True)
+        return rows[0] if rows else None
+
+    def all(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Every row of a read (qmark parameters)."""
+        return self._execute(sql, params, first=False)
+
+    def _execute(self, sql: str, params: tuple, first: bool) -> list[tuple]:
         if self.path is None:
-            first, *rest = sql.split("?")
-            statement = first + "".join(f":p{i}{part}" for i, part in enumerate(rest))
-            row = db.session.execute(text(statement),
-                                     {f"p{i}": value for i, value in enumerate(params)}).first()
-            return tuple(row) if row is not None else None
-        return self._connection().execute(sql, params).fetchone()
+            head, *rest = sql.split("?")
+            statement = head + "".join(f":p{i}{part}" for i, part in enumerate(rest))
+            result = db.session.execute(text(statement), {f"p{i}": value for i, value in enumerate(params)})
+            rows = [result.first()] if first else result.all()
+            return [tuple(row) for row in rows if row is not None]
+        cursor = self._connection().execute(sql, params)
+        if first:
+            row = cursor.fetchone()
+            return [row] if row is not None else []
+        return cursor.fetchall()
 
 
 def fast_read(sql: str, params: tuple = ()) -> tuple | None:
     from flask import current_app
 
     return current_app.extensions["fast_reader"].one(sql, params)
+
+
+def fast_read_all(sql: str, params: tuple = ()) -> list[tuple]:
+    from flask import current_app
+
+    return current_app.extensions["fast_reader"].all(sql, params)
 
 
 class BackupError(Exception):

@@ -12,8 +12,16 @@ An entry is never stale: the signature changes with every visible change (see
 ``archive_signature``, a counter the database bumps), and an old signature is simply not asked
 for again. Nothing else of the request shapes a page: path, query, htmx or not, the day, and the
 public base URL (the Host header when MASTERCLASS_PUBLIC_URL is unset) are the whole key.
+
+Pages whose personal parts are all holes (``serve(..., overlaid=True)``: the room's pages, where
+nearly every phone has voted or asked) are shared with participants too: the page is rendered
+once without anyone's state, with a hole (``<hole:name:arg>``) wherever a visitor's own part
+goes, and every response, cached or rendered, gets its holes filled for its visitor (see
+``fill_holes``) by the fillers features register (``register_filler``), each from a small
+indexed read. "<" never reaches a page unescaped from user text, so no one can forge a hole.
 """
 
+import re
 import threading
 from collections.abc import Callable
 
@@ -27,21 +35,45 @@ from .htmx import is_htmx
 from .models_base import local_now
 from .participants import current_participant_id
 
-# Where the visitor's CSRF token goes. "<" never reaches a page unescaped from user text.
-TOKEN_HOLE = Markup("<csrf-hole>")
+HOLE = re.compile(r"<hole:([a-z-]+)(?::([^<>]*))?>")
+
+
+def hole(name: str, arg=None) -> Markup:
+    """Where a visitor's own part of a page goes (filled in by ``fill_holes``)."""
+    return Markup(f"<hole:{name}>" if arg is None else f"<hole:{name}:{arg}>")  # noqa: S704 (ours)
+
+
+def register_filler(app, name: str, filler: Callable[[str | None], str]) -> None:
+    """At app start: how to fill the holes called ``name`` for the current visitor."""
+    app.extensions.setdefault("page_holes", {})[name] = filler
+
+
+# Where the visitor's CSRF token goes.
+TOKEN_HOLE = hole("csrf")
+
+
+def fill_holes(response):
+    """Every hole of an HTML response, filled for this visitor (after every request)."""
+    if response.mimetype != "text/html" or response.is_streamed or response.direct_passthrough:
+        return response
+    body = response.get_data(as_text=True)
+    if "<hole:" in body:
+        fillers = current_app.extensions["page_holes"]
+        response.set_data(HOLE.sub(lambda m: fillers[m.group(1)](m.group(2)), body))
+    return response
 KEPT_HEADERS = ("Content-Type", "ETag", "Cache-Control", "Vary")
 # Per view: a flood of odd searches can push out other searches, never the séance pages.
 MAX_ENTRIES_PER_VIEW = 128
 _lock = threading.Lock()
 
 
-def visitor_has_state() -> bool:
-    """Would this visitor see anything of their own on a public page?"""
+def visitor_has_state(overlaid: bool = False) -> bool:
+    """Would this visitor see anything of their own on a public page, outside its holes?"""
     if "_user_id" in session or "_flashes" in session:
         return True
     if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
         return True  # Flask-Login would sign them in on the page
-    return current_participant_id() is not None
+    return not overlaid and current_participant_id() is not None
 
 
 def _public_base() -> str:
@@ -58,16 +90,21 @@ def _entries(endpoint: str) -> dict:
 SEANCE_VERSION_SQL = "SELECT version FROM seance WHERE slug = ?"
 
 
-def serve(render: Callable, live_slug: str | None = None):
-    """The response ``render()`` gives, from this worker's cache when the visitor has no state.
+def serve(render: Callable, live_slug: str | None = None, overlaid: bool = False,
+          etag: Callable[[int], str] | None = None):
+    """The response ``render()`` gives, from this worker's cache when the visitor has no state
+    of their own outside the page's holes.
 
     ``live_slug``: the page shows that séance's live state (votes, pins), which changes its
     version but not the archive signature: its version is then part of the key.
+    ``overlaid``: every personal part of the page is a hole; participants share it too.
+    ``etag``: the visitor's own ETag for the page, given the séance's version.
     """
-    if not current_app.config["PAGE_CACHE"] or request.method != "GET" or visitor_has_state():
+    if not current_app.config["PAGE_CACHE"] or request.method != "GET" or visitor_has_state(overlaid):
         return render()
+    version = fast_read(SEANCE_VERSION_SQL, (live_slug,)) if live_slug else None
     key = (request.path, request.query_string, is_htmx(), local_now().date(), archive_signature(),
-           _public_base(), fast_read(SEANCE_VERSION_SQL, (live_slug,)) if live_slug else None)
+           _public_base(), version)
     entries = _entries(request.endpoint)
     entry = entries.get(key)
     if entry is None:
@@ -84,11 +121,17 @@ def serve(render: Callable, live_slug: str | None = None):
                 entries[key] = (body, headers)
         return response
     body, headers = entry
-    if TOKEN_HOLE in body:
-        body = body.replace(TOKEN_HOLE, generate_csrf())
     response = current_app.response_class(body, headers=headers)
-    etag, _weak = response.get_etag()
-    if etag and request.if_none_match.contains_weak(etag):
+    if etag is not None and version is not None:
+        response.set_etag(etag(version[0]), weak=True)
+    tag, _weak = response.get_etag()
+    if tag and request.if_none_match.contains_weak(tag):
         response.status_code = 304
         response.set_data(b"")
     return response
+
+
+def init_app(app) -> None:
+    register_filler(app, "csrf", lambda _arg: generate_csrf())
+    app.after_request(fill_holes)
+    app.jinja_env.globals["hole"] = hole

@@ -183,3 +183,39 @@ def test_a_vote_keeps_the_sites_pages_and_moves_only_its_seance(app, live, make_
     assert "coopérative" not in text_of(app.test_client().get("/recherche?q=boulangerie"))
     questions.set_status(pending.id, "approved", None)
     assert "coopérative" in text_of(app.test_client().get("/recherche?q=boulangerie"))
+
+
+def test_phones_with_state_share_the_page_and_each_sees_only_its_own(app, live, make_question):
+    """The room's pages are rendered once for every phone, voted or not; each phone's votes,
+    questions, ETag and token are filled in for it alone, on the page and its live list."""
+    first, second = make_question(live, body="Première ?"), make_question(live, body="Deuxième ?")
+    page, live_url = f"/seances/{live.slug}/questions", f"/seances/{live.slug}/questions/live"
+    anne, bruno = app.test_client(), app.test_client()
+    for phone, question, mine in ((anne, first, "La question d'Anne ?"), (bruno, second, "Celle de Bruno ?")):
+        phone.get(page)
+        phone.post(f"/questions/{question.id}/vote", data={"csrf_token": csrf_token(phone, page)})
+        phone.post(page, data={"body": mine, "csrf_token": csrf_token(phone, page)})
+        assert "Merci" in text_of(phone.get(page))  # the message after the redirect, read once
+
+    newcomer = app.test_client()  # the shared pages are rendered for a newcomer, and kept
+    newcomer.get(page), newcomer.get(live_url)
+    for url in (page, live_url):
+        for phone, pressed, mine, other in ((anne, first, "La question d'Anne ?", "Celle de Bruno ?"),
+                                            (bruno, second, "Celle de Bruno ?", "La question d'Anne ?")):
+            statements = orm_statements(app, phone, url)
+            assert not any("FROM seance" in s for s in statements), statements  # the shared part is not rendered
+            response = phone.get(url)
+            html = soup(response)
+            assert {b["id"]: b["aria-pressed"] for b in html.select("[aria-pressed]")} == {
+                f"vote-bouton-{first.id}": "true" if pressed is first else "false",
+                f"vote-bouton-{second.id}": "true" if pressed is second else "false"}
+            assert mine in text_of(response) and other not in text_of(response)
+            assert html.select_one('a[href$="tri=miennes"] .count-badge').get_text() == "1"
+            assert "<hole:" not in response.get_data(as_text=True)
+    anne.post(f"/questions/{second.id}/vote", data={"csrf_token": csrf_token(anne, page)})
+    anne_etag = anne.get(live_url).headers["ETag"]
+    bruno_etag = bruno.get(live_url).headers["ETag"]
+    assert anne_etag != bruno_etag
+    assert anne.get(live_url, headers={"If-None-Match": anne_etag}).status_code == 304
+    assert anne.get(live_url, headers={"If-None-Match": bruno_etag}).status_code == 200
+    assert token_of(anne.get(page)) != token_of(bruno.get(page))

@@ -9,7 +9,6 @@ from ..errors import RECOVERY
 from ..extensions import db, limiter
 from ..htmx import conditional, fragment_etag, is_htmx, not_modified, render
 from ..participants import (
-    current_participant_id,
     current_participant_version,
     current_token,
     participant_key,
@@ -43,12 +42,8 @@ def _published_or_404(slug: str) -> Seance:
 
 
 def _live_context(seance: Seance, sort: str) -> dict:
-    participant_id = current_participant_id()
-    return {
-        "room_html": None if sort == "miennes" else live_cache.room_html(seance, sort, participant_id),
-        "mine": services.my_questions(seance.id, participant_id),
-        "sort": sort,
-    }
+    """The live list, the same for every phone (its own parts are holes: live_cache)."""
+    return {"room_html": None if sort == "miennes" else live_cache.room_html(seance, sort), "sort": sort}
 
 
 def _live_etag(seance: Seance, sort: str) -> str:
@@ -62,7 +57,7 @@ def _participant_page(seance: Seance, form: QuestionForm, status: int = 200, mes
     context = {"seance": seance, "form": form, "message": message, "message_kind": message_kind}
     if partial:
         return make_response(render_template("questions/_ask.html", **context), status)
-    context.update(_live_context(seance, _sort()), live_etag=_live_etag(seance, _sort()))
+    context.update(_live_context(seance, _sort()), with_etag=True)
     return make_response(render_template("questions/participant.html", **context), status)
 
 
@@ -70,7 +65,7 @@ def _participant_page(seance: Seance, form: QuestionForm, status: int = 200, mes
 def participant(slug: str):
     current_token()  # the participant cookie is set on the first visit
     return page_cache.serve(lambda: _participant_page(_published_or_404(slug), QuestionForm(formdata=None)),
-                            live_slug=slug)
+                            live_slug=slug, overlaid=True)
 
 
 def _too_many(_limit):
@@ -133,7 +128,9 @@ RECOVERY[("fault", "questions.submit")] = fault_on_submit
 
 @bp.get("/seances/<slug>/questions/live")
 def live(slug: str):
-    return page_cache.serve(lambda: _live(slug), live_slug=slug)
+    sort = _sort()
+    return page_cache.serve(lambda: _live(slug), live_slug=slug, overlaid=True,
+                            etag=lambda version: fragment_etag(version, sort, current_participant_version()))
 
 
 def _live(slug: str):
