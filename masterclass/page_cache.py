@@ -8,10 +8,12 @@ back into every response. Anyone with state of their own (a moderator signed in,
 waiting in the session, a participant who asked, voted or kept something) gets the page
 rendered for them, as before.
 
-An entry is never stale: the signature changes with every visible change (see
-``archive_signature``, a counter the database bumps), and an old signature is simply not asked
-for again. Nothing else of the request shapes a page: path, query, htmx or not, the day, and the
-public base URL (the Host header when MASTERCLASS_PUBLIC_URL is unset) are the whole key.
+A copy is never stale: it is kept with its stamp, what it was rendered from (the day, the
+archive signature, a counter the database bumps with every change public pages show, and for
+the room's pages their séance's version), and used only while the stamp is current; rendered
+again, it replaces the old copy, so a worker keeps one copy per page. Nothing else of the request
+shapes a page: path, query, htmx or not, and the public base URL (the Host header when
+MASTERCLASS_PUBLIC_URL is unset) are the whole key.
 
 Pages whose personal parts are all holes (``serve(..., overlaid=True)``: the room's pages, where
 nearly every phone has voted or asked) are shared with participants too: the page is rendered
@@ -35,7 +37,7 @@ from .htmx import is_htmx
 from .models_base import local_now
 from .participants import current_participant_id
 
-HOLE = re.compile(r"<hole:([a-z-]+)(?::([^<>]*))?>")
+HOLE = re.compile(rb"<hole:([a-z-]+)(?::([^<>]*))?>")
 
 
 def hole(name: str, arg=None) -> Markup:
@@ -56,10 +58,15 @@ def fill_holes(response):
     """Every hole of an HTML response, filled for this visitor (after every request)."""
     if response.mimetype != "text/html" or response.is_streamed or response.direct_passthrough:
         return response
-    body = response.get_data(as_text=True)
-    if "<hole:" in body:
+    body = response.get_data()
+    if b"<hole:" in body:
         fillers = current_app.extensions["page_holes"]
-        response.set_data(HOLE.sub(lambda m: fillers[m.group(1)](m.group(2)), body))
+
+        def fill(match):
+            arg = match.group(2)
+            return fillers[match.group(1).decode()](arg.decode() if arg is not None else None).encode()
+
+        response.set_data(HOLE.sub(fill, body))
     return response
 KEPT_HEADERS = ("Content-Type", "ETag", "Cache-Control", "Vary")
 # Per view: a flood of odd searches can push out other searches, never the séance pages.
@@ -96,31 +103,33 @@ def serve(render: Callable, live_slug: str | None = None, overlaid: bool = False
     of their own outside the page's holes.
 
     ``live_slug``: the page shows that séance's live state (votes, pins), which changes its
-    version but not the archive signature: its version is then part of the key.
+    version but not the archive signature: its version then also says whether a copy is current.
     ``overlaid``: every personal part of the page is a hole; participants share it too.
     ``etag``: the visitor's own ETag for the page, given the séance's version.
     """
     if not current_app.config["PAGE_CACHE"] or request.method != "GET" or visitor_has_state(overlaid):
         return render()
     version = fast_read(SEANCE_VERSION_SQL, (live_slug,)) if live_slug else None
-    key = (request.path, request.query_string, is_htmx(), local_now().date(), archive_signature(),
-           _public_base(), version)
+    # One entry per page: what it was rendered from (the stamp) decides whether it is current;
+    # a page rendered again replaces its old copy, which no one would ask for again.
+    key = (request.path, request.query_string, is_htmx(), _public_base())
+    stamp = (local_now().date(), archive_signature(), version)
     entries = _entries(request.endpoint)
     entry = entries.get(key)
-    if entry is None:
+    if entry is None or entry[0] != stamp:
         response = current_app.make_response(render())
         if response.status_code == 200 and response.mimetype == "text/html" and not response.is_streamed:
-            body = response.get_data(as_text=True)
+            body = response.get_data()
             token = g.get("csrf_token")
             if token:
-                body = body.replace(token, TOKEN_HOLE)
+                body = body.replace(token.encode(), TOKEN_HOLE.encode())
             headers = [(h, response.headers[h]) for h in KEPT_HEADERS if h in response.headers]
             with _lock:  # other threads of this worker read and write the same entries
-                if len(entries) >= MAX_ENTRIES_PER_VIEW:
+                if key not in entries and len(entries) >= MAX_ENTRIES_PER_VIEW:
                     del entries[next(iter(entries))]  # the oldest
-                entries[key] = (body, headers)
+                entries[key] = (stamp, body, headers)
         return response
-    body, headers = entry
+    _stamp, body, headers = entry
     response = current_app.response_class(body, headers=headers)
     if etag is not None and version is not None:
         response.set_etag(etag(version[0]), weak=True)

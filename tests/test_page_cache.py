@@ -219,3 +219,17 @@ def test_phones_with_state_share_the_page_and_each_sees_only_its_own(app, live, 
     assert anne.get(live_url, headers={"If-None-Match": anne_etag}).status_code == 304
     assert anne.get(live_url, headers={"If-None-Match": bruno_etag}).status_code == 200
     assert token_of(anne.get(page)) != token_of(bruno.get(page))
+
+
+def test_a_worker_keeps_one_copy_of_a_page_however_often_it_changes(app, live, make_question):
+    """A live séance changes its pages many times a minute: each change replaces the page's copy,
+    so a worker's memory does not grow with the votes of a séance."""
+    question = make_question(live)
+    page = f"/seances/{live.slug}/questions"
+    phone = app.test_client()
+    for _ in range(20):
+        app.test_client().get(page)
+        phone.post(f"/questions/{question.id}/vote", data={"csrf_token": csrf_token(phone, page)})
+    app.test_client().get(page)
+    assert len(app.extensions["page_cache"]["questions.participant"]) == 1
+    assert len(app.extensions["live_cache"]) == 1

@@ -7,6 +7,8 @@ two indexed reads: the phone's votes, and (only when it has asked) its questions
 change bumps the séance's version, so a list is never stale: it is simply not asked for again.
 """
 
+import threading
+
 from flask import current_app, g, render_template
 from markupsafe import Markup
 
@@ -17,22 +19,25 @@ from ..participants import current_participant_id, current_participant_version
 from . import bp, services
 
 MAX_ENTRIES = 64
+_lock = threading.Lock()
 VOTED_SQL = "SELECT question_id FROM vote WHERE participant_id = ?"
 HAS_ASKED_SQL = "SELECT 1 FROM question WHERE participant_id = ? AND seance_id = ? LIMIT 1"
 
 
 def room_html(seance, sort: str) -> Markup:
+    """The séance's list in this order: one copy per séance and order, kept while its version is."""
     _cache = current_app.extensions.setdefault("live_cache", {})
-    key = (seance.id, seance.version, sort, seance.questions_open)
-    html = _cache.get(key)
-    if html is None:
+    key, stamp = (seance.id, sort), (seance.version, seance.questions_open)
+    entry = _cache.get(key)
+    if entry is None or entry[0] != stamp:
         questions = services.live_questions(seance.id, sort)
-        html = Markup(render_template("questions/_room.html", seance=seance, questions=questions,  # noqa: S704
-                                      sort=sort, token_hole=TOKEN_HOLE))
-        if len(_cache) >= MAX_ENTRIES:
-            _cache.clear()
-        _cache[key] = html
-    return html
+        entry = (stamp, Markup(render_template("questions/_room.html", seance=seance,  # noqa: S704
+                                               questions=questions, sort=sort, token_hole=TOKEN_HOLE)))
+        with _lock:  # the worker's other threads share the cache
+            if key not in _cache and len(_cache) >= MAX_ENTRIES:
+                _cache.pop(next(iter(_cache)))  # the oldest séance's
+            _cache[key] = entry
+    return entry[1]
 
 
 def _voted() -> frozenset[int]:
