@@ -2,4 +2,4 @@
 
 from masterclass import create_app
 
-app = create_app()
+app = create_app(web_only=True)

@@ -10,7 +10,9 @@ from .sessions import SessionInterface
 from .static_files import MasterclassFlask
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, *, web_only: bool = False) -> Flask:
+    """The app. ``web_only``: for a web server's workers (wsgi.py), without the migration
+    commands: Alembic and what it loads stay out of every worker (6 MB each)."""
     app = MasterclassFlask(
         __name__,
         instance_relative_config=True,
@@ -29,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     config_module.finish(app.config, app.instance_path, production=not (app.debug or app.testing))
 
-    _init_extensions(app)
+    _init_extensions(app, migrations=not web_only)
     _register_blueprints(app)
 
     from . import cli, errors, formatting, htmx, page_cache, participants, security
@@ -62,13 +64,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def _init_extensions(app: Flask) -> None:
+def _init_extensions(app: Flask, migrations: bool) -> None:
     from . import db as _sqlite_setup  # noqa: F401  (connection listeners)
     from . import models  # noqa: F401  (every model registered before use)
-    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .extensions import babel, csrf, db, limiter, login_manager
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True)
+    if migrations:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
