@@ -1,19 +1,20 @@
-"""First visits answered before Flask: the page cache's copies, for requests with no cookie.
+"""Shared pages answered before Flask, for visitors whose cookies say nothing of their own.
 
-A phone scanning the QR code, a reader coming from a link, a search engine: a request with no
-cookie at all has nothing of its own, so its page is the page cache's copy (``page_cache``),
-filled with what every newcomer gets: a fresh CSRF token in a fresh session cookie, and on the
-room's pages a fresh participant cookie. This WSGI layer keeps, per page, the last response Flask
-gave such a request, with the token cut out; while the page's stamp is current (the day, the
-archive signature, the séance's version: two indexed reads) it answers the next newcomer itself,
-with a token, session and participant cookie made as Flask-WTF, Flask and ``participants`` make
-them. Anything else (a cookie, another method, a stale stamp, a page Flask did not mark as
-shared) goes to Flask untouched, and a page is only kept when everything Flask set is known:
-its session holds the CSRF token and nothing of anyone's own (Flask-Login's ``_fresh: False`` of
-an anonymous visitor), and no other cookie was set.
+Most requests to public pages come from people with nothing of their own on them: newcomers
+with no cookie at all (a phone scanning the QR code, a reader from a link, a search engine), and
+on the room's pages, phones whose own parts are holes (``holes``). Every copy the page cache
+serves is offered to this WSGI layer (``page_cache`` marks the environ); it keeps it per page,
+with the headers Flask's hooks gave it, and answers the next such visitor itself while the
+page's stamp is current (the day, the archive signature, the séance's version: indexed reads):
+the holes filled for that visitor by the same fillers Flask uses, a CSRF token made as
+Flask-WTF makes it from their session, and for a newcomer a session cookie and (on the room's
+pages) a participant cookie, made as Flask and ``participants`` make them.
 
-Every input that shapes a page is in the key: scheme, host, path, query, htmx or not.
-SQLite only (the fast reader), like ``fastpoll``.
+A visitor goes to Flask when anything is not known for sure: another method, a cookie other
+than the session and the participant's, a session holding anything but a CSRF token and
+Flask-Login's mark of an anonymous visitor (a signed-in user, a message waiting), a participant
+with state on a page that is not all holes, a stale stamp. Every input that shapes a page is in
+the key: scheme, host, path, query, htmx or not. SQLite only (the fast reader), like ``fastpoll``.
 """
 
 import hashlib
@@ -21,19 +22,18 @@ import os
 import sqlite3
 import threading
 
-from werkzeug.http import dump_cookie
+from werkzeug.http import dump_cookie, parse_cookie
 
-from . import participants
+from . import holes, participants
 from .models_base import local_now
 
-MARK = "masterclass.front"  # environ: set by page_cache.serve on a page every newcomer shares
+MARK = "masterclass.front"  # environ: set by page_cache.serve with a page it shares
 MAX_ENTRIES = 512
 SIGNATURE_SQL = "SELECT value FROM public_generation"
 VERSION_SQL = "SELECT version FROM seance WHERE slug = ?"
-CSRF_HOLE = b"<hole:csrf>"
-# What a newcomer's session may hold beside the CSRF token: Flask-Login's mark of a visitor
-# who is not signed in. Anything else (a user id, a message) is someone's own.
+# What an anonymous visitor's session holds beside the CSRF token: Flask-Login's mark.
 ANONYMOUS_SESSION = {"_fresh": False}
+DROPPED_HEADERS = {"set-cookie", "content-length", "etag"}  # made for each visitor (ETag: if its own)
 
 
 def is_htmx(environ) -> bool:
@@ -54,65 +54,93 @@ class Front:
         self._lock = threading.Lock()
         self._csrf = None
 
-    def _stamp(self, slug: str | None) -> tuple:
-        signature = self.reader.one(SIGNATURE_SQL)
-        version = self.reader.one(VERSION_SQL, (slug,)) if slug else None
-        return (local_now().date(), signature, version)
-
     def __call__(self, environ, start_response):
-        if (environ.get("REQUEST_METHOD") != "GET" or environ.get("HTTP_COOKIE")
-                or not self.reader.path or not self.app.config["PAGE_CACHE"]):
+        if (environ.get("REQUEST_METHOD") != "GET" or not self.reader.path
+                or not self.app.config["PAGE_CACHE"]):
             return self.wsgi_app(environ, start_response)
         key = _key(environ)
         entry = self.entries.get(key)
         if entry is not None:
             try:
-                current = self._stamp(entry[0])
+                answer = self._answer(entry, environ, start_response)
             except sqlite3.Error:
-                current = None  # let Flask answer (and report) whatever is wrong
-            if current == entry[1]:
-                return self._answer(entry, environ, start_response)
+                answer = None  # let Flask answer (and report) whatever is wrong
+            if answer is not None:
+                return answer
         return self._through_flask(key, environ, start_response)
 
-    # --- a newcomer's copy ------------------------------------------------------------------------
+    # --- answering ----------------------------------------------------------------------------
 
     def _answer(self, entry, environ, start_response):
-        _slug, _stamp, body, headers, sets_participant, session = entry
-        raw = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 (random bytes; as Flask-WTF's generate_csrf)
-        body = body.replace(CSRF_HOLE, self._csrf_serializer().dumps(raw).encode())
-        headers = [*headers, ("Content-Length", str(len(body))),
-                   ("Set-Cookie", self._session_cookie(session, raw))]
-        if sets_participant:
-            headers.append(("Set-Cookie", participants.cookie_header(self.app, participants.new_token())))
-        etag = next((value for name, value in headers if name == "ETag"), None)
-        if etag and etag in [t.strip() for t in environ.get("HTTP_IF_NONE_MATCH", "").split(",")]:
+        slug, stamp, body, headers, overlaid, etag = entry
+        version = self.reader.one(VERSION_SQL, (slug,)) if slug else None
+        if etag is not None and version is None:
+            return None
+        if (local_now().date(), self.reader.one(SIGNATURE_SQL), version) != stamp:
+            return None
+        cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+        session_name = self.app.config["SESSION_COOKIE_NAME"]
+        if set(cookies) - {session_name, participants.COOKIE}:
+            return None
+        session = self._anonymous_session(cookies[session_name]) if session_name in cookies else {}
+        if session is None:
+            return None
+        set_cookies = []
+        visitor = holes.Visitor(None, 0)
+        token = cookies.get(participants.COOKIE)
+        if participants.valid(token):
+            row = self.reader.one(participants.OWN_SQL, (token,))
+            if row is not None:
+                if not overlaid:
+                    return None  # their favourites, say: Flask renders the page for them
+                visitor = holes.Visitor(row[0], row[1])
+        elif overlaid:
+            set_cookies.append(participants.cookie_header(self.app, participants.new_token()))
+        field = self.app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        if field not in session:
+            session = {**ANONYMOUS_SESSION, **session,
+                       field: hashlib.sha1(os.urandom(64)).hexdigest()}  # noqa: S324 (as Flask-WTF)
+            set_cookies.append(self._session_cookie(session))
+        body = holes.fill(self.app, body, visitor, lambda: self._csrf_serializer().dumps(session[field]))
+        headers = [*headers, ("Content-Length", str(len(body))), *(("Set-Cookie", c) for c in set_cookies)]
+        if etag is not None:  # the visitor's own (the same for all when the page has one)
+            headers.append(("ETag", f'W/"{etag(version[0], visitor.participant_version)}"'))
+        tag = next((v for n, v in headers if n == "ETag"), None)
+        if tag and tag in [t.strip() for t in environ.get("HTTP_IF_NONE_MATCH", "").split(",")]:
             start_response("304 Not Modified", [(n, v) for n, v in headers if n != "Content-Length"])
             return [b""]
         start_response("200 OK", headers)
         return [body]
 
+    def _anonymous_session(self, value: str) -> dict | None:
+        """The visitor's session if it holds nothing of anyone's own, else None."""
+        try:
+            session = self.app.session_interface.get_signing_serializer(self.app).loads(value)
+        except Exception:  # noqa: BLE001 - bad or expired: Flask decides what to do with it
+            return None
+        field = self.app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        anonymous = all(k == field or (k in ANONYMOUS_SESSION and ANONYMOUS_SESSION[k] == v)
+                        for k, v in session.items())
+        return dict(session) if anonymous else None
+
     def _csrf_serializer(self):
         if self._csrf is None:
             from itsdangerous import URLSafeTimedSerializer
 
-            config = self.app.config
-            self._csrf = URLSafeTimedSerializer(config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key,
-                                                salt="wtf-csrf-token")
+            secret = self.app.config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
+            self._csrf = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
         return self._csrf
 
-    def _session_cookie(self, session: dict, raw: str) -> str:
+    def _session_cookie(self, session: dict) -> str:
         app, interface = self.app, self.app.session_interface
-        value = interface.get_signing_serializer(app).dumps({**session, self._field(): raw})
+        value = interface.get_signing_serializer(app).dumps(session)
         return dump_cookie(app.config["SESSION_COOKIE_NAME"], value, domain=interface.get_cookie_domain(app),
                            path=interface.get_cookie_path(app), secure=interface.get_cookie_secure(app),
                            httponly=interface.get_cookie_httponly(app),
                            samesite=interface.get_cookie_samesite(app),
                            partitioned=interface.get_cookie_partitioned(app))
 
-    def _field(self) -> str:
-        return self.app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-
-    # --- keeping what Flask answered ---------------------------------------------------------------
+    # --- keeping what Flask answered ------------------------------------------------------------
 
     def _through_flask(self, key, environ, start_response):
         captured = {}
@@ -123,47 +151,12 @@ class Front:
 
         result = self.wsgi_app(environ, capture)
         mark = environ.get(MARK)
-        if mark is None or not captured.get("status", "").startswith("200"):
-            return result
-        try:
-            body = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-        self._keep(key, mark, body, captured["headers"])
-        return [body]
-
-    def _keep(self, key, mark: dict, body: bytes, headers: list) -> None:
-        token = mark.get("csrf")
-        kept, sets_participant, session = [], False, None
-        for name, value in headers:
-            if name.lower() == "content-length":
-                continue
-            if name.lower() != "set-cookie":
-                kept.append((name, value))
-                continue
-            cookie = value.split("=", 1)[0]
-            if cookie == participants.COOKIE:
-                sets_participant = True
-            elif cookie == self.app.config["SESSION_COOKIE_NAME"]:
-                session = self._anonymous_session(value)
-            else:
-                return  # a cookie front does not know how to make
-        if not token or session is None:
-            return  # no token given, or something of this visitor's own in the session
-        body = body.replace(token.encode(), CSRF_HOLE)
-        with self._lock:
-            if key not in self.entries and len(self.entries) >= MAX_ENTRIES:
-                del self.entries[next(iter(self.entries))]  # the oldest
-            self.entries[key] = (mark["slug"], mark["stamp"], body, kept, sets_participant, session)
-
-    def _anonymous_session(self, set_cookie: str) -> dict | None:
-        """The session Flask gave, without its token, if it holds nothing of anyone's own."""
-        value = set_cookie.split("=", 1)[1].split(";", 1)[0].strip('"')
-        try:
-            session = self.app.session_interface.get_signing_serializer(self.app).loads(value)
-        except Exception:  # noqa: BLE001 - anything unexpected: not kept
-            return None
-        rest = {k: v for k, v in session.items() if k != self._field()}
-        anonymous = all(k in ANONYMOUS_SESSION and ANONYMOUS_SESSION[k] == v for k, v in rest.items())
-        return rest if self._field() in session and anonymous else None
+        if mark is not None and captured.get("status", "").startswith("200"):
+            dropped = DROPPED_HEADERS if mark["etag"] else DROPPED_HEADERS - {"etag"}
+            headers = [(n, v) for n, v in captured["headers"] if n.lower() not in dropped]
+            with self._lock:
+                if key not in self.entries and len(self.entries) >= MAX_ENTRIES:
+                    del self.entries[next(iter(self.entries))]  # the oldest
+                self.entries[key] = (mark["slug"], mark["stamp"], mark["body"], headers, mark["overlaid"],
+                                     mark["etag"])
+        return result

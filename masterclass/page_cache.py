@@ -16,43 +16,27 @@ shapes a page: path, query, htmx or not, and the public base URL (the Host heade
 MASTERCLASS_PUBLIC_URL is unset) are the whole key.
 
 Pages whose personal parts are all holes (``serve(..., overlaid=True)``: the room's pages, where
-nearly every phone has voted or asked) are shared with participants too: the page is rendered
-once without anyone's state, with a hole (``<hole:name:arg>``) wherever a visitor's own part
-goes, and every response, cached or rendered, gets its holes filled for its visitor (see
-``fill_holes``) by the fillers features register (``register_filler``), each from a small
-indexed read. "<" never reaches a page unescaped from user text, so no one can forge a hole.
+nearly every phone has voted or asked) are shared with participants too (see ``holes``): every
+HTML response, cached or rendered, gets its holes filled for its visitor after the request.
+Every copy this serves is also offered to ``front``, which answers the next visitors whose
+cookies it can read before Flask.
 """
 
-import re
 import threading
 from collections.abc import Callable
 
 from flask import current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
 
+from . import holes
 from .archive.services import archive_signature
 from .db import fast_read
 from .front import MARK
 from .htmx import is_htmx
 from .models_base import local_now
-from .participants import current_participant_id
+from .participants import current_participant_id, current_participant_version
 
-HOLE = re.compile(rb"<hole:([a-z-]+)(?::([^<>]*))?>")
-
-
-def hole(name: str, arg=None) -> Markup:
-    """Where a visitor's own part of a page goes (filled in by ``fill_holes``)."""
-    return Markup(f"<hole:{name}>" if arg is None else f"<hole:{name}:{arg}>")  # noqa: S704 (ours)
-
-
-def register_filler(app, name: str, filler: Callable[[str | None], str]) -> None:
-    """At app start: how to fill the holes called ``name`` for the current visitor."""
-    app.extensions.setdefault("page_holes", {})[name] = filler
-
-
-# Where the visitor's CSRF token goes.
-TOKEN_HOLE = hole("csrf")
+TOKEN_HOLE = holes.TOKEN_HOLE
 
 
 def fill_holes(response):
@@ -61,17 +45,11 @@ def fill_holes(response):
         return response
     body = response.get_data()
     if b"<hole:" in body:
-        fillers = current_app.extensions["page_holes"]
-
-        def fill(match):
-            arg = match.group(2)
-            return fillers[match.group(1).decode()](arg.decode() if arg is not None else None).encode()
-
-        response.set_data(HOLE.sub(fill, body))
-    mark = request.environ.get(MARK)
-    if mark is not None:
-        mark["csrf"] = g.get("csrf_token")  # what front cuts out of the copy it keeps
+        visitor = holes.Visitor(current_participant_id(), current_participant_version())
+        response.set_data(holes.fill(current_app, body, visitor, generate_csrf))
     return response
+
+
 KEPT_HEADERS = ("Content-Type", "ETag", "Cache-Control", "Vary")
 # Per view: a flood of odd searches can push out other searches, never the séance pages.
 MAX_ENTRIES_PER_VIEW = 128
@@ -102,14 +80,14 @@ SEANCE_VERSION_SQL = "SELECT version FROM seance WHERE slug = ?"
 
 
 def serve(render: Callable, live_slug: str | None = None, overlaid: bool = False,
-          etag: Callable[[int], str] | None = None):
+          etag: Callable[[int, int], str] | None = None):
     """The response ``render()`` gives, from this worker's cache when the visitor has no state
     of their own outside the page's holes.
 
     ``live_slug``: the page shows that séance's live state (votes, pins), which changes its
     version but not the archive signature: its version then also says whether a copy is current.
     ``overlaid``: every personal part of the page is a hole; participants share it too.
-    ``etag``: the visitor's own ETag for the page, given the séance's version.
+    ``etag``: the visitor's own ETag for the page, given the séance's version and the visitor's.
     """
     if not current_app.config["PAGE_CACHE"] or request.method != "GET" or visitor_has_state(overlaid):
         return render()
@@ -120,8 +98,6 @@ def serve(render: Callable, live_slug: str | None = None, overlaid: bool = False
     stamp = (local_now().date(), archive_signature(), version)
     entries = _entries(request.endpoint)
     entry = entries.get(key)
-    if not request.cookies:
-        request.environ[MARK] = {"slug": live_slug, "stamp": stamp}  # front may keep it for newcomers
     if entry is None or entry[0] != stamp:
         response = current_app.make_response(render())
         if response.status_code == 200 and response.mimetype == "text/html" and not response.is_streamed:
@@ -134,11 +110,13 @@ def serve(render: Callable, live_slug: str | None = None, overlaid: bool = False
                 if key not in entries and len(entries) >= MAX_ENTRIES_PER_VIEW:
                     del entries[next(iter(entries))]  # the oldest
                 entries[key] = (stamp, body, headers)
+            _offer_to_front(live_slug, stamp, body, overlaid, etag)
         return response
     _stamp, body, headers = entry
+    _offer_to_front(live_slug, stamp, body, overlaid, etag)
     response = current_app.response_class(body, headers=headers)
     if etag is not None and version is not None:
-        response.set_etag(etag(version[0]), weak=True)
+        response.set_etag(etag(version[0], current_participant_version()), weak=True)
     tag, _weak = response.get_etag()
     if tag and request.if_none_match.contains_weak(tag):
         response.status_code = 304
@@ -146,7 +124,10 @@ def serve(render: Callable, live_slug: str | None = None, overlaid: bool = False
     return response
 
 
+def _offer_to_front(slug, stamp, body, overlaid, etag) -> None:
+    request.environ[MARK] = {"slug": slug, "stamp": stamp, "body": body, "overlaid": overlaid, "etag": etag}
+
+
 def init_app(app) -> None:
-    register_filler(app, "csrf", lambda _arg: generate_csrf())
     app.after_request(fill_holes)
-    app.jinja_env.globals["hole"] = hole
+    app.jinja_env.globals["hole"] = holes.hole

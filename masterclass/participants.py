@@ -28,7 +28,7 @@ class Participant(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def _valid(token: str | None) -> bool:
+def valid(token: str | None) -> bool:
     return bool(token) and 20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
 
 
@@ -46,7 +46,7 @@ def current_token() -> str:
     """This visitor's token: from their cookie, or a new one (sent back with the response)."""
     if "participant_token" not in g:
         token = request.cookies.get(COOKIE)
-        if not _valid(token):
+        if not valid(token):
             token = new_token()
             g.new_participant_token = token
         g.participant_token = token
@@ -56,7 +56,7 @@ def current_token() -> str:
 def known_token() -> str | None:
     """The visitor's token if they have one (from their cookie, or given in this request)."""
     token = g.get("participant_token") or request.cookies.get(COOKIE)
-    return token if _valid(token) else None
+    return token if valid(token) else None
 
 
 OWN_SQL = "SELECT id, version FROM participant WHERE token = ?"

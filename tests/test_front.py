@@ -108,3 +108,62 @@ def test_no_copy_without_the_page_cache(make_app, make_seance):
         assert len(seen) == 3
         db.session.remove()
         db.engine.dispose()
+
+
+def test_phones_that_voted_and_asked_are_answered_before_flask_each_with_its_own(app, live, make_question,
+                                                                                flask_requests):
+    question = make_question(live, body="Première ?")
+    page, live_url = f"/seances/{live.slug}/questions", f"/seances/{live.slug}/questions/live"
+    anne, bruno = app.test_client(), app.test_client()
+    anne.get(page)
+    anne.post(f"/questions/{question.id}/vote", data={"csrf_token": token_of(anne.get(page))}, headers=HTMX)
+    anne.post(page, data={"body": "La question d'Anne ?", "csrf_token": token_of(anne.get(page))}, headers=HTMX)
+    bruno.get(page)
+    app.test_client().get(page)  # the page of this version, rendered once
+    before = len(flask_requests)
+    anne_page, bruno_page = anne.get(page), bruno.get(page)
+    assert len(flask_requests) == before  # both answered before Flask
+    assert soup(anne_page).find(id=f"vote-bouton-{question.id}")["aria-pressed"] == "true"
+    assert soup(bruno_page).find(id=f"vote-bouton-{question.id}")["aria-pressed"] == "false"
+    assert "La question d'Anne ?" in text_of(anne_page) and "La question d'Anne ?" not in text_of(bruno_page)
+    assert "Set-Cookie" not in anne_page.headers  # her session and token are kept
+    sent = anne.post(page, data={"body": "Encore une d'Anne ?", "csrf_token": token_of(anne_page)}, headers=HTMX)
+    assert sent.status_code == 200 and "Merci" in text_of(sent)
+    etag = anne.get(live_url, headers=HTMX).headers["ETag"]
+    assert anne.get(live_url, headers={**HTMX, "If-None-Match": etag}).status_code == 304
+    assert bruno.get(live_url, headers={**HTMX, "If-None-Match": etag}).status_code == 200
+
+
+def test_whatever_front_cannot_read_goes_to_flask(app, client, auth, live, make_question, flask_requests):
+    page = f"/seances/{live.slug}/questions"
+    app.test_client().get(page)
+    # A message waiting after a form sent without JavaScript: Flask shows it.
+    phone = app.test_client()
+    phone.post(page, data={"body": "Sans JavaScript ?", "csrf_token": token_of(phone.get(page))})
+    assert "Merci" in text_of(phone.get(page))
+    # A signed-in moderator.
+    auth.login()
+    before = len(flask_requests)
+    assert client.get(page).status_code == 200
+    assert len(flask_requests) == before + 1
+    # A cookie front does not know, and a session it cannot read.
+    for cookies in ({"autre": "1"}, {"session": "pas-une-session"}):
+        visitor = app.test_client()
+        for name, value in cookies.items():
+            visitor.set_cookie(name, value)
+        before = len(flask_requests)
+        assert visitor.get(page).status_code == 200
+        assert len(flask_requests) == before + 1
+
+
+def test_a_participant_with_favourites_gets_the_archive_from_flask(app, live, make_fiche, flask_requests):
+    fiche = make_fiche(live, title="Fiche A")
+    page = f"/seances/{live.slug}"
+    app.test_client().get(page)
+    reader = app.test_client()
+    reader.get(page)
+    kept = reader.post(f"/favoris/fiche/{fiche.id}", data={"csrf_token": token_of(reader.get(page))})
+    assert kept.status_code in (200, 303)
+    before = len(flask_requests)
+    reader.get(page)
+    assert len(flask_requests) == before + 1

@@ -3,25 +3,23 @@
 The room's list is rendered once per séance version and sort, for no one in particular: where a
 phone's vote shows (``aria-pressed``), where its own questions go and the ETag it polls with,
 the page has a hole (see ``page_cache``). The fillers below fill them for each response from
-two indexed reads: the phone's votes, and (only when it has asked) its questions. Every visible
+two indexed reads outside the ORM: the phone's votes and its questions (none before it writes). Every visible
 change bumps the séance's version, so a list is never stale: it is simply not asked for again.
 """
 
 import threading
+from typing import NamedTuple
 
-from flask import current_app, g, render_template
+from flask import current_app, render_template
 from markupsafe import Markup
 
-from ..db import fast_read, fast_read_all
+from ..holes import TOKEN_HOLE, Choice, Visitor, register_filler
 from ..htmx import fragment_etag
-from ..page_cache import TOKEN_HOLE, register_filler
-from ..participants import current_participant_id, current_participant_version
 from . import bp, services
 
 MAX_ENTRIES = 64
 _lock = threading.Lock()
 VOTED_SQL = "SELECT question_id FROM vote WHERE participant_id = ?"
-HAS_ASKED_SQL = "SELECT 1 FROM question WHERE participant_id = ? AND seance_id = ? LIMIT 1"
 
 
 def room_html(seance, sort: str) -> Markup:
@@ -40,46 +38,75 @@ def room_html(seance, sort: str) -> Markup:
     return entry[1]
 
 
-def _voted() -> frozenset[int]:
-    if "voted_ids" not in g:
-        participant_id = current_participant_id()
-        g.voted_ids = frozenset(row[0] for row in fast_read_all(VOTED_SQL, (participant_id,))) \
-            if participant_id is not None else frozenset()
-    return g.voted_ids
+class MyQuestion(NamedTuple):
+    """What the phone's own list shows of one of its questions."""
+    id: int
+    body: str
+    status: str
+    pinned: bool
+    votes_count: int
 
 
-def _mine(seance_id: int) -> list:
-    """This phone's questions in the séance (no read at all for a phone that never asked)."""
-    cache = g.setdefault("my_questions", {})
-    if seance_id not in cache:
-        participant_id = current_participant_id()
-        asked = participant_id is not None and fast_read(HAS_ASKED_SQL, (participant_id, seance_id))
-        cache[seance_id] = services.my_questions(seance_id, participant_id) if asked else []
-    return cache[seance_id]
+MINE_SQL = ("SELECT id, body, status, pinned, votes_count FROM question "
+            "WHERE participant_id = ? AND seance_id = ? ORDER BY submitted_at DESC, id DESC")
 
 
-def _fill_pressed(question_id: str) -> str:
-    return "true" if int(question_id) in _voted() else "false"
+def _reader(app):
+    return app.extensions["fast_reader"]
 
 
-def _fill_mine(arg: str) -> str:
-    seance_id, sort = arg.split(":")
-    return render_template("questions/_mine.html", mine=_mine(int(seance_id)), sort=sort)
+def _pressed(app, visitor: Visitor) -> Choice:
+    voted = [] if visitor.participant_id is None else _reader(app).all(VOTED_SQL, (visitor.participant_id,))
+    return Choice("false", {str(row[0]): "true" for row in voted})
 
 
-def _fill_mine_count(seance_id: str) -> str:
-    mine = _mine(int(seance_id))
-    return f' <span class="count-badge">{len(mine)}</span>' if mine else ""
+def _mine(app, visitor: Visitor):
+    """This phone's questions per séance, read once per response (none before it writes)."""
+    mine = {}
+
+    def of(seance_id: str) -> list[MyQuestion]:
+        if seance_id not in mine:
+            rows = _reader(app).all(MINE_SQL, (visitor.participant_id, int(seance_id))) \
+                if visitor.participant_id is not None else []
+            mine[seance_id] = [MyQuestion(*row[:3], bool(row[3]), row[4]) for row in rows]
+        return mine[seance_id]
+    return of
 
 
-def _fill_live_etag(arg: str) -> str:
-    version, sort = arg.split(":")
-    return fragment_etag(int(version), sort, current_participant_version())
+def _mine_list(app, visitor: Visitor):
+    template, mine = app.jinja_env.get_template("questions/_mine.html"), _mine(app, visitor)
+
+    def fill(arg: str) -> str:
+        seance_id, sort = arg.split(":")
+        questions = mine(seance_id)
+        return template.render(mine=questions, sort=sort) if questions or sort == "miennes" else ""
+    return fill
+
+
+def _mine_count(app, visitor: Visitor):
+    mine = _mine(app, visitor)
+
+    def fill(seance_id: str) -> str:
+        questions = mine(seance_id)
+        return f' <span class="count-badge">{len(questions)}</span>' if questions else ""
+    return fill
+
+
+def live_etag(version: int, sort: str, own: int) -> str:
+    """The ETag of a phone's live list: the room's version, the order, and its own version."""
+    return fragment_etag(version, sort, own)
+
+
+def _live_etag(app, visitor: Visitor):
+    def fill(arg: str) -> str:
+        version, sort = arg.split(":")
+        return live_etag(int(version), sort, visitor.participant_version)
+    return fill
 
 
 @bp.record_once
 def _register_fillers(state) -> None:
-    register_filler(state.app, "pressed", _fill_pressed)
-    register_filler(state.app, "mine", _fill_mine)
-    register_filler(state.app, "mine-count", _fill_mine_count)
-    register_filler(state.app, "live-etag", _fill_live_etag)
+    register_filler(state.app, "pressed", _pressed)
+    register_filler(state.app, "mine", _mine_list)
+    register_filler(state.app, "mine-count", _mine_count)
+    register_filler(state.app, "live-etag", _live_etag)

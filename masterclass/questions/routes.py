@@ -48,7 +48,7 @@ def _live_context(seance: Seance, sort: str) -> dict:
 
 def _live_etag(seance: Seance, sort: str) -> str:
     """The room's version, the way the phone reads it, and the phone's own version."""
-    return fragment_etag(seance.version, sort, current_participant_version())
+    return live_cache.live_etag(seance.version, sort, current_participant_version())
 
 
 def _participant_page(seance: Seance, form: QuestionForm, status: int = 200, message=None,
@@ -132,7 +132,7 @@ RECOVERY[("fault", "questions.submit")] = fault_on_submit
 def live(slug: str):
     sort = _sort()
     return page_cache.serve(lambda: _live(slug), live_slug=slug, overlaid=True,
-                            etag=lambda version: fragment_etag(version, sort, current_participant_version()))
+                            etag=lambda version, own: live_cache.live_etag(version, sort, own))
 
 
 def _live(slug: str):
