@@ -169,7 +169,7 @@ def _placed(received: Received):
 
 
 def add_fiche(seance_id: int, received: Received, title: str, description: str,
-              user_id: int | None) -> Fiche:
+              user_id: int | None, drafted: bool = False) -> Fiche:
     """Attach an accepted upload to a séance, last in its list; audited."""
     with _placed(received) as place, write_transaction() as session:
         position = session.scalar(
@@ -177,7 +177,7 @@ def add_fiche(seance_id: int, received: Received, title: str, description: str,
         fiche = Fiche(seance_id=seance_id, title=title, description=description or "",
                       original_name=received.original_name, stored_name=place(session),
                       mime_type=received.mime_type, size=received.size,
-                      checksum=received.checksum, position=position + 1)
+                      checksum=received.checksum, position=position + 1, drafted=drafted)
         session.add(fiche)
         session.add(AuditEntry(seance_id=seance_id, user_id=user_id, action="fiche_add",
                                detail=title))
