@@ -51,11 +51,12 @@ def create_app(test_config: dict | None = None, *, web_only: bool = False) -> Fl
     from .db import FastReader
     from .fastpoll import ConditionalPoll
     from .fiches.services import prepare_upload_dir
+    from .front import Front
 
     prepare_upload_dir(Path(app.config["UPLOAD_DIR"]), app.logger)
 
     reader = app.extensions["fast_reader"] = FastReader(app.config["SQLALCHEMY_DATABASE_URI"])
-    app.wsgi_app = ConditionalPoll(app.wsgi_app, reader)
+    app.wsgi_app = Front(app, ConditionalPoll(app.wsgi_app, reader), reader)
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

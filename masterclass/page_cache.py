@@ -33,6 +33,7 @@ from markupsafe import Markup
 
 from .archive.services import archive_signature
 from .db import fast_read
+from .front import MARK
 from .htmx import is_htmx
 from .models_base import local_now
 from .participants import current_participant_id
@@ -67,6 +68,9 @@ def fill_holes(response):
             return fillers[match.group(1).decode()](arg.decode() if arg is not None else None).encode()
 
         response.set_data(HOLE.sub(fill, body))
+    mark = request.environ.get(MARK)
+    if mark is not None:
+        mark["csrf"] = g.get("csrf_token")  # what front cuts out of the copy it keeps
     return response
 KEPT_HEADERS = ("Content-Type", "ETag", "Cache-Control", "Vary")
 # Per view: a flood of odd searches can push out other searches, never the séance pages.
@@ -116,6 +120,8 @@ def serve(render: Callable, live_slug: str | None = None, overlaid: bool = False
     stamp = (local_now().date(), archive_signature(), version)
     entries = _entries(request.endpoint)
     entry = entries.get(key)
+    if not request.cookies:
+        request.environ[MARK] = {"slug": live_slug, "stamp": stamp}  # front may keep it for newcomers
     if entry is None or entry[0] != stamp:
         response = current_app.make_response(render())
         if response.status_code == 200 and response.mimetype == "text/html" and not response.is_streamed:

@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import Flask, current_app, g, request
 from sqlalchemy import String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.http import dump_cookie
 
 from .extensions import db
 from .models_base import utcnow
@@ -31,12 +32,22 @@ def _valid(token: str | None) -> bool:
     return bool(token) and 20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
 
 
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def cookie_header(app: Flask, token: str) -> str:
+    """The Set-Cookie value that gives a visitor their token (also used by ``front``)."""
+    return dump_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                       secure=app.config["SESSION_COOKIE_SECURE"])
+
+
 def current_token() -> str:
     """This visitor's token: from their cookie, or a new one (sent back with the response)."""
     if "participant_token" not in g:
         token = request.cookies.get(COOKIE)
         if not _valid(token):
-            token = secrets.token_urlsafe(32)
+            token = new_token()
             g.new_participant_token = token
         g.participant_token = token
     return g.participant_token
@@ -101,8 +112,5 @@ def init_app(app: Flask) -> None:
     def _set_participant_cookie(response):
         token = g.pop("new_participant_token", None)
         if token:
-            response.set_cookie(
-                COOKIE, token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
-                secure=current_app.config["SESSION_COOKIE_SECURE"],
-            )
+            response.headers.add("Set-Cookie", cookie_header(current_app, token))
         return response

@@ -226,7 +226,7 @@ def test_unchanged_poll_costs_one_indexed_read(app, client, live):
     assert statements == []  # not even the ORM: the fast path's single read below
     from masterclass.fastpoll import ConditionalPoll
 
-    poll = app.wsgi_app
+    poll = app.wsgi_app.wsgi_app  # behind front (masterclass/front.py)
     assert isinstance(poll, ConditionalPoll)
     plan = " ".join(str(row) for row in poll.reader._connection().execute(
         "EXPLAIN QUERY PLAN SELECT version, published FROM seance WHERE slug = ?", (live.slug,)))

@@ -114,11 +114,11 @@ SIGNATURE_SQL = "SELECT value FROM public_generation"
 
 
 def archive_signature() -> tuple:
-    """Changes whenever a séance or a theme is added, changed or removed (every change to a
-    séance's questions or fiches bumps its version), or the search index is rebuilt: a counter
-    the database bumps in the same transaction as the change (triggers, see the migration
-    d9f1b7c3e5a2), so the order of changes is the database's, whatever the app servers' clocks.
-    One primary-key read.
+    """Changes whenever something public pages show changes (a séance's or theme's fields, a
+    public question, a fiche), or the search index is rebuilt: a counter the database bumps in
+    the same transaction as the change (triggers, see the migrations d9f1b7c3e5a2 and
+    e3b7a1f9c2d4), so the order of changes is the database's, whatever the app servers' clocks.
+    Votes and pins do not move it (see page_cache.serve's live_slug). One primary-key read.
     """
     return fast_read(SIGNATURE_SQL)
 
