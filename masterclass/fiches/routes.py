@@ -37,8 +37,8 @@ DOWNLOADS_SQL = "SELECT download_count FROM fiche WHERE id = ?"
 
 
 def _fill_downloads(fiche_id: str) -> str:
-    """How many times a fiche was downloaded, read for each response: downloads change no
-    cached page (they bump nothing), so the count is a hole of the page, always current."""
+    """How many times a fiche was downloaded, read for each response the page cache gives
+    (a download moves only its séance's version, not the archive signature)."""
     row = fast_read(DOWNLOADS_SQL, (int(fiche_id),))
     n = row[0] if row else 0
     if not n:
