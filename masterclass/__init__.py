@@ -91,8 +91,8 @@ def _init_extensions(app: Flask, migrations: bool) -> None:
 
 
 VIEW_MODULES = ("accounts.routes", "accounts.admin", "archive.routes", "archive.feeds", "fiches.routes",
-                "moderation.routes", "moderation.fiche_routes", "questions.routes",
-                "favourites.routes", "search.routes")
+                "moderation.routes", "moderation.fiche_routes", "moderation.record_routes",
+                "questions.routes", "favourites.routes", "search.routes")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -92,7 +92,7 @@ def test_archive_shows_only_approved_and_answered_questions(client, make_seance,
     make_question(seance, body="Question écartée ?", status="rejected")
     page = soup(client.get(f"/seances/{seance.slug}"))
     items = [" ".join(li.get_text(" ").split()) for li in page.select("ul.questions li")]
-    assert sorted(items) == ["Question approuvée ?", "Question répondue ? Répondue"]
+    assert sorted(items) == ["Question approuvée ?", "Question répondue ? Répondue en séance"]
 
 
 def test_unpublished_seance_is_invisible(client, make_seance, make_fiche):

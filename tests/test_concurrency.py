@@ -79,3 +79,28 @@ def test_120_simultaneous_votes_are_counted_exactly(server, slug):
     db.session.rollback()
     assert db.session.get(Question, question_id).votes_count == 120
     assert db.session.scalar(select(func.count()).where(Vote.question_id == question_id)) == 120
+
+
+def test_60_simultaneous_downloads_are_counted_exactly(server, slug):
+    """Issue 17: visitors see how many times a fiche was downloaded; one UPDATE per download
+    (download_count + 1 in SQL) counts every one of them, and the séance page says so."""
+    import urllib.request
+
+    from masterclass.models import Fiche
+
+    fiche_id = db.session.scalar(select(Fiche.id).order_by(Fiche.id).limit(1))
+    db.session.rollback()
+
+    def prepare(_i):
+        return None
+
+    def act(_phone, _i):
+        with urllib.request.urlopen(f"{server.url}/fiches/{fiche_id}/telecharger", timeout=30) as response:
+            response.read()
+            return response.status
+
+    assert all_at_once(60, prepare, act) == [200] * 60
+    db.session.rollback()
+    assert db.session.get(Fiche, fiche_id).download_count == 60
+    _status, _headers, page = Phone(server.url).get(f"/seances/{slug}")
+    assert "téléchargée 60 fois" in page

@@ -27,6 +27,9 @@ MODERATION_PAGES = {
     "edit-seance": "/moderation/seances/seance-developpement-economique-2019-05-16/modifier",
     "preview": "/moderation/seances/seance-developpement-economique-2019-05-16/apercu",
     "users": "/admin/utilisateurs",
+    "fiche-draft": "/moderation/seances/seance-developpement-economique-2019-05-16/fiche-brouillon",
+    "answer": "/moderation/questions/1/reponse",
+    "queue": "/moderation/seances/seance-developpement-economique-2019-05-16/questions",
 }
 
 

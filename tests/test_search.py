@@ -1,5 +1,6 @@
 """Search, the Atom feed and the sitemap."""
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -26,7 +27,8 @@ def test_recruter_finds_the_anzin_question_its_seance_and_fiche(client, demo):
     questions = page.find(id="res-questions").find_parent("section")
     assert "Comment aider une entreprise à recruter ?" in questions.get_text()
     assert questions.find("mark").get_text() == "recruter"
-    assert questions.find("a", href=f"/seances/{demo.slug}#questions")
+    # Each question hit points at the question itself on its séance page.
+    assert questions.find("a", href=re.compile(rf"^/seances/{demo.slug}#q-\d+$"))
     assert questions.find("a", href=f"/fiches/{demo.fiches[0].id}/telecharger")
 
 

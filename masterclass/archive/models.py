@@ -43,6 +43,14 @@ class Seance(db.Model):
     speaker_role: Mapped[str] = mapped_column(String(200), default="")
     concept: Mapped[str] = mapped_column(Text, default="")  # plain text, paragraphs
     summary_html: Mapped[str] = mapped_column(Text, default="")  # sanitised on save
+    # How the summary was typed: "markdown" (summary_source is the Markdown, summary_html its
+    # rendering) or "html" (summary_html is the source: summaries typed before Markdown, and
+    # those written by code, the demo); the authoring form makes new séances Markdown.
+    summary_format: Mapped[str] = mapped_column(String(10), default="html", server_default="html")
+    summary_source: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The fiche draft's free text, edited by moderators before producing it (plain text).
+    fiche_intro: Mapped[str] = mapped_column(Text, default="", server_default="")
+    fiche_key_points: Mapped[str] = mapped_column(Text, default="", server_default="")
     published: Mapped[bool] = mapped_column(default=False)
     published_at: Mapped[datetime | None]
     join_code: Mapped[str] = mapped_column(String(12), unique=True)

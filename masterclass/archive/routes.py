@@ -5,6 +5,7 @@ from .. import page_cache
 from ..favourites import services as favourites
 from ..htmx import is_htmx, render
 from ..models_base import local_now
+from ..questions.services import record_counts
 from . import bp, services
 
 
@@ -54,6 +55,7 @@ def _seance(slug: str):
         "archive/seance.html",
         seance=seance,
         questions=services.public_questions(seance),
+        counts=record_counts(seance.id),
         kept_seances=favourites.kept_ids("seance", [seance.id]),
         kept_fiches=favourites.kept_ids("fiche", [f.id for f in seance.fiches]),
     )

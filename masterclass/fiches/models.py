@@ -35,6 +35,8 @@ class Fiche(db.Model):
     checksum: Mapped[str] = mapped_column(String(64), index=True)  # sha256, hex
     download_count: Mapped[int] = mapped_column(default=0)
     position: Mapped[int] = mapped_column(default=0)
+    # Made from the séance's fiche draft (fiche-brouillon/joindre): attaching again replaces it.
+    drafted: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     seance: Mapped["Seance"] = relationship(back_populates="fiches")  # noqa: F821

@@ -1,8 +1,11 @@
 from flask import abort, current_app, send_file
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .. import faults
+from ..db import fast_read
 from ..errors import abort_fr
+from ..page_cache import register_filler
 from . import bp, services
 
 
@@ -28,3 +31,21 @@ def download(fiche_id: int):
             raise
         current_app.logger.warning("Download of fiche %s not counted: %s", fiche.id, error)
     return response
+
+
+DOWNLOADS_SQL = "SELECT download_count FROM fiche WHERE id = ?"
+
+
+def _fill_downloads(fiche_id: str) -> str:
+    """How many times a fiche was downloaded, read for each response the page cache gives
+    (a download moves only its séance's version, not the archive signature)."""
+    row = fast_read(DOWNLOADS_SQL, (int(fiche_id),))
+    n = row[0] if row else 0
+    if not n:
+        return _("jamais téléchargée")
+    return ngettext("téléchargée %(num)s fois", "téléchargée %(num)s fois", n)
+
+
+@bp.record_once
+def _register_fillers(state) -> None:
+    register_filler(state.app, "downloads", _fill_downloads)

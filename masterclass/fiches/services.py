@@ -79,12 +79,21 @@ def get_public(fiche_id: int) -> Fiche | None:
 
 
 def record_download(fiche_id: int) -> None:
-    """Count one download, atomically in SQL (concurrent downloads are all counted)."""
+    """Count one download, atomically in SQL (concurrent downloads are all counted).
+
+    The séance page shows the count: its séance's version (part of that page's stamp, in the
+    page cache and in front's copies for newcomers) moves too, in the same transaction, so no
+    kept copy shows an old count. Not its updated_at: a download changes nothing the feed shows."""
     with write_transaction() as session:
         session.execute(
             update(Fiche)
             .where(Fiche.id == fiche_id)
             .values(download_count=Fiche.download_count + 1)
+        )
+        session.execute(
+            update(Seance)
+            .where(Seance.id == select(Fiche.seance_id).where(Fiche.id == fiche_id).scalar_subquery())
+            .values(version=Seance.version + 1, updated_at=Seance.updated_at)
         )
 
 
@@ -169,7 +178,7 @@ def _placed(received: Received):
 
 
 def add_fiche(seance_id: int, received: Received, title: str, description: str,
-              user_id: int | None) -> Fiche:
+              user_id: int | None, drafted: bool = False) -> Fiche:
     """Attach an accepted upload to a séance, last in its list; audited."""
     with _placed(received) as place, write_transaction() as session:
         position = session.scalar(
@@ -177,7 +186,7 @@ def add_fiche(seance_id: int, received: Received, title: str, description: str,
         fiche = Fiche(seance_id=seance_id, title=title, description=description or "",
                       original_name=received.original_name, stored_name=place(session),
                       mime_type=received.mime_type, size=received.size,
-                      checksum=received.checksum, position=position + 1)
+                      checksum=received.checksum, position=position + 1, drafted=drafted)
         session.add(fiche)
         session.add(AuditEntry(seance_id=seance_id, user_id=user_id, action="fiche_add",
                                detail=title))

@@ -2,7 +2,8 @@ from datetime import time
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..formatting import normalise_newlines
@@ -30,6 +31,12 @@ class SeanceForm(FlaskForm):
                             validators=[Optional(), _max(5000)])
     summary = TextAreaField(_l("Compte rendu"), filters=[normalise_newlines],
                             validators=[Optional(), _max(50000)])
+    # How the summary is typed: Markdown (new séances), or HTML for summaries typed before
+    # Markdown (kept as they were). Left out (a script): the séance's current format.
+    summary_format = SelectField(_l("Format de saisie"), choices=[
+        SelectChoice("markdown", _l("Markdown (recommandé)")),
+        SelectChoice("html", _l("HTML simple (ancien format)"))],
+        validate_choice=True, default="markdown")
     published = BooleanField(_l("Publier la séance (visible par tous)"))
     # The séance's edit_version when the form was opened (edit form only): a save made from
     # an older one is refused, with the other change shown.
@@ -39,3 +46,18 @@ class SeanceForm(FlaskForm):
     def validate_date(self, field):
         if field.data and not 2000 <= field.data.year <= 2100:
             raise ValidationError(_l("Indiquez une année entre 2000 et 2100."))
+
+
+class AnswerForm(FlaskForm):
+    # The limit is questions.services.MAX_ANSWER_CHARS (20,000), repeated to keep imports one-way.
+    answer = TextAreaField(_l("Réponse écrite"), filters=[normalise_newlines], validators=[
+        DataRequired(_l("Écrivez la réponse, ou retirez-la avec le bouton prévu.")),
+        Length(max=20_000, message=_l("La réponse dépasse %(max)d caractères : raccourcissez-la "
+                                      "(votre texte est conservé ci-dessous).", max=20_000))])
+
+
+class DraftTextForm(FlaskForm):
+    intro = TextAreaField(_l("Introduction"), filters=[normalise_newlines],
+                          validators=[Optional(), _max(10_000)])
+    key_points = TextAreaField(_l("Points clés (un par ligne)"), filters=[normalise_newlines],
+                               validators=[Optional(), _max(10_000)])

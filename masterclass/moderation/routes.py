@@ -17,6 +17,22 @@ from . import bp, services
 from .forms import SeanceForm
 
 
+def _form_data(form: SeanceForm) -> dict:
+    """The form's values; a summary format left out of the request (a script) is None: the
+    séance keeps its own."""
+    data = dict(form.data)
+    if "summary_format" not in request.form:
+        data["summary_format"] = None
+    return data
+
+
+def _summary_preview(form: SeanceForm):
+    """"Prévisualiser" pressed without JavaScript: the summary as it will show, nothing saved."""
+    if "apercu" not in request.form:
+        return None
+    return services.summary_to_html(form.summary.data or "", form.summary_format.data or "markdown")
+
+
 @bp.get("/")
 def dashboard():
     return render_template("moderation/dashboard.html", board=services.dashboard(local_now()))
@@ -25,11 +41,15 @@ def dashboard():
 @bp.route("/seances/nouvelle", methods=["GET", "POST"])
 def new_seance():
     form = SeanceForm()
+    preview = _summary_preview(form)
+    if preview is not None:
+        return render_template("moderation/seance_form.html", form=form, seance=None,
+                               themes=all_themes(), summary_preview=preview)
     if form.validate_on_submit():
         if services.duplicate_exists(form.title.data, form.date.data):
             form.title.errors.append(_("Une séance porte déjà ce titre à cette date."))
         else:
-            seance = services.create_seance(form.data, current_user.id)
+            seance = services.create_seance(_form_data(form), current_user.id)
             flash(_("Séance « %(title)s » créée.", title=seance.title), "success")
             return redirect(url_for("moderation.edit_seance", slug=seance.slug), 303)
     return render_template("moderation/seance_form.html", form=form, seance=None,
@@ -43,13 +63,15 @@ def edit_seance(slug: str):
     form = SeanceForm()
     if not form.is_submitted():
         _fill(form, seance)
+    elif (preview := _summary_preview(form)) is not None:
+        return edit_page(seance, form=form, summary_preview=preview)
     elif form.validate():
         if services.duplicate_exists(form.title.data, form.date.data, exclude_id=seance.id):
             form.title.errors.append(_("Une séance porte déjà ce titre à cette date."))
         else:
             expected = int(form.edit_version.data) if form.edit_version.data else None
             try:
-                changed = services.update_seance(seance, form.data, current_user.id, expected)
+                changed = services.update_seance(seance, _form_data(form), current_user.id, expected)
             except services.StaleEdit as stale:
                 # Nothing saved; what this moderator typed stays in the form, now carrying the
                 # current version: saving again (after a look at the other change) applies it.
@@ -91,7 +113,7 @@ def _renamed_while_editing():
 
 
 def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None, message_kind="error",
-              stale=None):
+              stale=None, summary_preview=None):
     """The séance's moderation page; htmx asks for the fiches section alone."""
     from ..fiches.forms import ACCEPT, FicheForm
 
@@ -105,14 +127,15 @@ def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None
         _fill(form, seance)
     return make_response(render_template(
         "moderation/seance_form.html", form=form, themes=all_themes(), stale=stale,
+        summary_preview=summary_preview,
         audit=services.audit_trail(seance), **context), status)
 
 
 @bp.get("/seances/<slug>/apercu")
 def preview(slug: str):
     seance = services.get_seance(slug) or abort(404)
-    return render_template("archive/seance.html", seance=seance,
-                           questions=public_questions(seance), preview=True)
+    return render_template("archive/seance.html", seance=seance, questions=public_questions(seance),
+                           counts=question_services.record_counts(seance.id), preview=True)
 
 
 def _fill(form: SeanceForm, seance) -> None:
@@ -125,7 +148,8 @@ def _fill(form: SeanceForm, seance) -> None:
     form.speaker.data = seance.speaker_name
     form.speaker_role.data = seance.speaker_role
     form.concept.data = seance.concept
-    form.summary.data = seance.summary_html
+    form.summary.data = seance.summary_source if seance.summary_format == "markdown" else seance.summary_html
+    form.summary_format.data = seance.summary_format
     form.published.data = seance.published
     form.edit_version.data = str(seance.edit_version)
 

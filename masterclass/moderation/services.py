@@ -16,7 +16,7 @@ from ..extensions import db
 from ..fiches.models import Fiche
 from ..models_base import utcnow
 from ..questions.models import Question
-from ..sanitize import clean_html
+from ..sanitize import clean_html, markdown_to_html
 from .forms import DEFAULT_TIME
 from .models import AuditEntry
 
@@ -36,11 +36,17 @@ def get_seance(slug: str) -> Seance | None:
     return db.session.scalar(select(Seance).where(Seance.slug == slug))
 
 
-def summary_to_html(text: str) -> str:
-    """Rich text as typed: simple HTML is kept (sanitised); plain text becomes paragraphs."""
+SUMMARY_FORMATS = ("markdown", "html")
+
+
+def summary_to_html(text: str, fmt: str = "markdown") -> str:
+    """A summary as typed, sanitised: Markdown (which also takes simple HTML and plain text), or,
+    for summaries typed before Markdown ("html"), simple HTML kept and plain text as paragraphs."""
     text = (text or "").strip()
     if not text:
         return ""
+    if fmt == "markdown":
+        return markdown_to_html(text)
     if not re.search(r"<[a-zA-Z/]", text):
         paragraphs = re.split(r"\n\s*\n", text)
         text = "".join(
@@ -78,10 +84,15 @@ def _apply(seance: Seance, data: dict) -> list[str]:
     if seance.theme is not theme:
         seance.theme = theme
         changed.append("theme")
-    summary = summary_to_html(data.get("summary") or "")
-    if seance.summary_html != summary:
-        seance.summary_html = summary
-        changed.append("summary")
+    # Left out (a script): the séance keeps its format; a new one is Markdown.
+    fmt = data.get("summary_format") or seance.summary_format or "markdown"
+    source = (data.get("summary") or "").strip()
+    summary = summary_to_html(source, fmt)
+    stored_source = source if fmt == "markdown" else ""
+    if (seance.summary_html, seance.summary_format, seance.summary_source) != (summary, fmt, stored_source):
+        if seance.summary_html != summary or seance.summary_source != stored_source:
+            changed.append("summary")
+        seance.summary_html, seance.summary_format, seance.summary_source = summary, fmt, stored_source
     return changed
 
 
@@ -129,7 +140,7 @@ _FIELD_VALUES = {
     "speaker": lambda s: s.speaker_name,
     "speaker_role": lambda s: s.speaker_role,
     "concept": lambda s: s.concept,
-    "summary": lambda s: s.summary_html,
+    "summary": lambda s: s.summary_source if s.summary_format == "markdown" else s.summary_html,
     "published": lambda s: bool(s.published),
 }
 _VERSIONED_ACTIONS = ("edit", "publish", "unpublish")

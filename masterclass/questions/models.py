@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -27,6 +27,10 @@ class Question(db.Model):
     votes_count: Mapped[int] = mapped_column(default=0)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     status_changed_at: Mapped[datetime | None]
+    # The written answer (the speaker's or the organisers'), sanitised on save; None: none yet.
+    answer_html: Mapped[str | None] = mapped_column(Text)
+    answer_source: Mapped[str | None] = mapped_column(Text)  # as typed (Markdown), for editing
+    answered_at: Mapped[datetime | None]  # when the written answer was last saved
 
     seance: Mapped["Seance"] = relationship()  # noqa: F821
 
@@ -44,6 +48,11 @@ class Question(db.Model):
             postgresql_where=text("pinned"),
         ),
     )
+
+    @property
+    def is_answered(self) -> bool:
+        """Answered live (marked so) or in writing: what the public record counts as answered."""
+        return self.status == "answered" or self.answer_html is not None
 
     def __repr__(self) -> str:
         return f"<Question {self.id} {self.status}>"

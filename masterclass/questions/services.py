@@ -11,6 +11,7 @@ from ..formatting import normalise_newlines
 from ..models_base import utcnow
 from ..moderation.models import AuditEntry
 from ..participants import participant_id_for_write
+from ..sanitize import markdown_to_html
 from .models import PUBLIC_STATUSES, STATUSES, Question, Vote
 
 # How a phone reads the list: the most supported, the newest, or only its own questions.
@@ -24,7 +25,7 @@ def parse_sort(value: str | None) -> str:
 class QuestionError(Exception):
     """A refusal the person must be told about: ``reason`` names it, the view words it."""
 
-    STATUS = {"closed": 403, "unknown": 404, "not_public": 409}
+    STATUS = {"closed": 403, "unknown": 404, "not_public": 409, "not_answerable": 409}
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -250,6 +251,71 @@ def edit_body(question_id: int, body: str, user_id: int, previous_body: str | No
                                    action="question_edit", detail=f"#{question.id}"))
             bump_version(session, question.seance_id)
     return question
+
+
+# A written answer as typed (Markdown); a longer one is refused, the text kept in the form.
+MAX_ANSWER_CHARS = 20_000
+
+
+def set_answer(question_id: int, source: str, user_id: int) -> Question:
+    """Add or replace a question's written answer (Markdown, sanitised); audited. Only a
+    question the public sees (approved or answered) can be answered: a pending one is not
+    moderated yet, a set-aside one is not shown anywhere."""
+    source = normalise_newlines(source or "").strip()
+    answer_html = markdown_to_html(source)
+    with write_transaction() as session:
+        question = _moderated(session, question_id)
+        if question.status not in PUBLIC_STATUSES:
+            raise QuestionError("not_answerable")
+        if answer_html != question.answer_html or source != question.answer_source:
+            action = "answer_edit" if question.answer_html else "answer_add"
+            question.answer_html, question.answer_source = answer_html, source
+            question.answered_at = utcnow()
+            session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id, action=action,
+                                   detail=f"#{question.id}"))
+            bump_version(session, question.seance_id)  # the room's lists show it under the question
+    return question
+
+
+def remove_answer(question_id: int, user_id: int) -> Question:
+    with write_transaction() as session:
+        question = _moderated(session, question_id)
+        if question.answer_html is not None:
+            question.answer_html = question.answer_source = question.answered_at = None
+            session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id,
+                                   action="answer_remove", detail=f"#{question.id}"))
+            bump_version(session, question.seance_id)
+    return question
+
+
+@dataclass
+class RecordCounts:
+    """What became of a séance's questions, in numbers (the public record)."""
+
+    received: int = 0
+    published: int = 0
+    answered: int = 0  # live (marked answered) or in writing
+    written: int = 0  # of which with a written answer
+    set_aside: int = 0
+    pending: int = 0
+
+    @property
+    def unanswered(self) -> int:
+        return self.published - self.answered
+
+
+def record_counts(seance_id: int) -> RecordCounts:
+    public = Question.status.in_(PUBLIC_STATUSES)
+    written = public & Question.answer_html.is_not(None)
+    row = db.session.execute(select(
+        func.count(Question.id),
+        func.coalesce(func.sum(case((public, 1), else_=0)), 0),
+        func.coalesce(func.sum(case(((Question.status == "answered") | written, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((written, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((Question.status == "rejected", 1), else_=0)), 0),
+        func.coalesce(func.sum(case((Question.status == "pending", 1), else_=0)), 0),
+    ).where(Question.seance_id == seance_id)).one()
+    return RecordCounts(*(int(n) for n in row))
 
 
 def set_open(seance_id: int, is_open: bool, user_id: int) -> None:

@@ -55,9 +55,11 @@ SELECT :rowid, 'seance', s.id, s.id, s.title,
 FROM seance s LEFT JOIN theme t ON t.id = s.theme_id
 WHERE s.id = :id AND s.published = 1
 """
+# A question's written answer is searched with it (the question is the hit): its plain text
+# follows the question's in the body column.
 QUESTION_ROW = """
 INSERT INTO search_index (rowid, kind, ref_id, seance_id, title, body)
-SELECT :base + q.id, 'question', q.id, q.seance_id, '', q.body
+SELECT :base + q.id, 'question', q.id, q.seance_id, '', q.body || ' ' || :answer
 FROM question q JOIN seance s ON s.id = q.seance_id
 WHERE q.id = :id AND s.published = 1 AND q.status IN ('approved', 'answered')
 """
@@ -78,7 +80,10 @@ def _sync(connection, kind: str, ref_id: int) -> None:
         connection.execute(text(SEANCE_ROW), {"rowid": rowid("seance", ref_id), "id": ref_id,
                                               "summary": plain(summary)})
     elif kind == "question":
-        connection.execute(text(QUESTION_ROW), {"id": ref_id, "base": rowid("question", 0)})
+        answer = connection.execute(text("SELECT answer_html FROM question WHERE id = :id"),
+                                    {"id": ref_id}).scalar()
+        connection.execute(text(QUESTION_ROW), {"id": ref_id, "base": rowid("question", 0),
+                                                "answer": plain(answer)})
     else:
         connection.execute(text(FICHE_ROW), {"id": ref_id, "base": rowid("fiche", 0)})
 
@@ -145,6 +150,10 @@ def rebuild(session) -> int:
                                              "question_base": rowid("question", 0)})
     for seance_id in connection.execute(text("SELECT id FROM seance WHERE published = 1")).scalars():
         _sync(connection, "seance", seance_id)
+    # Questions with a written answer: again, with the answer's plain text.
+    for question_id in connection.execute(text(
+            "SELECT id FROM question WHERE answer_html IS NOT NULL")).scalars().all():
+        _sync(connection, "question", question_id)
     connection.execute(text("INSERT INTO search_index(search_index) VALUES ('optimize')"))
     return connection.execute(text("SELECT count(*) FROM search_index")).scalar()
 
