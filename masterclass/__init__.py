@@ -83,8 +83,9 @@ def _init_extensions(app: Flask, migrations: bool) -> None:
     # (Flask-Babel would look it up on every string, ~30 µs each, hundreds per live list).
     from babel.support import Translations
 
-    app.jinja_env.install_gettext_translations(
-        Translations.load(os.path.join(app.root_path, "translations"), ["fr"]), newstyle=True)
+    translations = app.extensions["translations"] = Translations.load(
+        os.path.join(app.root_path, "translations"), ["fr"])  # also for holes filled before Flask
+    app.jinja_env.install_gettext_translations(translations, newstyle=True)
     from .accounts.services import load_user
 
     login_manager.user_loader(load_user)

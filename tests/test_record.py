@@ -153,6 +153,21 @@ def test_feed_and_room_change_when_an_answer_is_added(app, mod, demo, make_quest
     assert seance.updated_at.isoformat(timespec="seconds") in feed
 
 
+
+def test_the_asker_sees_the_written_answer_under_their_own_question(app, mod, demo):
+    with write_transaction() as session:
+        session.get(Seance, demo.id).questions_open = True
+    asker = visitor(app)
+    page = f"/seances/{demo.slug}/questions"
+    asker.post(page, data={"body": "Ma question pour l'intervenante ?", "csrf_token": csrf_token(asker, page)})
+    db.session.rollback()
+    question = db.session.scalar(select(Question).where(Question.body == "Ma question pour l'intervenante ?"))
+    assert question is not None
+    post(mod, f"/moderation/questions/{question.id}/statut", status="approved")
+    post(mod, f"/moderation/questions/{question.id}/reponse", answer="Voici la réponse écrite.")
+    mine = soup(asker.get(page + "?tri=miennes")).find(id="mes-questions")
+    assert "Voici la réponse écrite." in mine.get_text()
+
 # --- counts and downloads -------------------------------------------------------------------------
 
 def test_honest_counts_on_the_public_page(app, demo, make_seance, make_question):

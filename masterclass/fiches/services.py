@@ -81,19 +81,14 @@ def get_public(fiche_id: int) -> Fiche | None:
 def record_download(fiche_id: int) -> None:
     """Count one download, atomically in SQL (concurrent downloads are all counted).
 
-    The séance page shows the count: its séance's version (part of that page's stamp, in the
-    page cache and in front's copies for newcomers) moves too, in the same transaction, so no
-    kept copy shows an old count. Not its updated_at: a download changes nothing the feed shows."""
+    The séance page shows the count through a hole (``downloads``), filled for each response,
+    cached or not: a download moves no version and no signature, so the room's phones do not
+    fetch their list again for it."""
     with write_transaction() as session:
         session.execute(
             update(Fiche)
             .where(Fiche.id == fiche_id)
             .values(download_count=Fiche.download_count + 1)
-        )
-        session.execute(
-            update(Seance)
-            .where(Seance.id == select(Fiche.seance_id).where(Fiche.id == fiche_id).scalar_subquery())
-            .values(version=Seance.version + 1, updated_at=Seance.updated_at)
         )
 
 

@@ -45,9 +45,10 @@ class MyQuestion(NamedTuple):
     status: str
     pinned: bool
     votes_count: int
+    answer_html: str | None  # the written answer, sanitised on save
 
 
-MINE_SQL = ("SELECT id, body, status, pinned, votes_count FROM question "
+MINE_SQL = ("SELECT id, body, status, pinned, votes_count, answer_html FROM question "
             "WHERE participant_id = ? AND seance_id = ? ORDER BY submitted_at DESC, id DESC")
 
 
@@ -68,7 +69,7 @@ def _mine(app, visitor: Visitor):
         if seance_id not in mine:
             rows = _reader(app).all(MINE_SQL, (visitor.participant_id, int(seance_id))) \
                 if visitor.participant_id is not None else []
-            mine[seance_id] = [MyQuestion(*row[:3], bool(row[3]), row[4]) for row in rows]
+            mine[seance_id] = [MyQuestion(*row[:3], bool(row[3]), *row[4:]) for row in rows]
         return mine[seance_id]
     return of
 
