@@ -78,14 +78,12 @@ def _init_extensions(app: Flask, migrations: bool) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "fr")
-    # Templates: the interface has one language, so its catalogue is loaded once per process
-    # (Flask-Babel would look it up on every string, ~30 µs each, hundreds per live list).
-    from babel.support import Translations
+    from . import i18n
 
-    translations = app.extensions["translations"] = Translations.load(
-        os.path.join(app.root_path, "translations"), ["fr"])  # also for holes filled before Flask
-    app.jinja_env.install_gettext_translations(translations, newstyle=True)
+    babel.init_app(app, locale_selector=i18n.current)
+    # Templates: one catalogue per language, loaded once per process and chosen per request
+    # (Flask-Babel would look it up on every string, ~30 µs each, hundreds per live list).
+    i18n.init_app(app)
     from .accounts.services import load_user
 
     login_manager.user_loader(load_user)

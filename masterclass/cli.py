@@ -21,6 +21,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup)
     app.cli.add_command(reindex)
     app.cli.add_command(generate_archive)
+    from . import translate
+
+    translate.init_app(app)
 
 
 @click.command("create-user")

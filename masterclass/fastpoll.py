@@ -69,7 +69,7 @@ class ConditionalPoll:
             if etag and etag in [t.strip() for t in environ["HTTP_IF_NONE_MATCH"].split(",")]:
                 start_response("304 Not Modified", [
                     ("ETag", etag), ("Cache-Control", "no-cache, private"),
-                    ("Vary", "HX-Request, HX-History-Restore-Request, Cookie"),
+                    ("Vary", "HX-Request, HX-History-Restore-Request, Cookie, Accept-Language"),
                     ("X-Content-Type-Options", "nosniff"),
                     ("Content-Security-Policy", CSP)])
                 return [b""]

@@ -24,7 +24,7 @@ import threading
 
 from werkzeug.http import dump_cookie, parse_cookie
 
-from . import holes, participants
+from . import holes, i18n, participants
 from .models_base import local_now
 
 MARK = "masterclass.front"  # environ: set by page_cache.serve with a page it shares
@@ -42,9 +42,9 @@ def is_htmx(environ) -> bool:
             and "HTTP_HX_HISTORY_RESTORE_REQUEST" not in environ and "HTTP_HX_BOOSTED" not in environ)
 
 
-def _key(environ) -> tuple:
+def _key(environ, language: str) -> tuple:
     return (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SCRIPT_NAME", ""),
-            environ.get("PATH_INFO"), environ.get("QUERY_STRING", ""), is_htmx(environ))
+            environ.get("PATH_INFO"), environ.get("QUERY_STRING", ""), is_htmx(environ), language)
 
 
 class Front:
@@ -55,10 +55,11 @@ class Front:
         self._csrf = None
 
     def __call__(self, environ, start_response):
+        language, _source = i18n.enter(environ)  # every request: the interface's language
         if (environ.get("REQUEST_METHOD") != "GET" or not self.reader.path
                 or not self.app.config["PAGE_CACHE"]):
             return self.wsgi_app(environ, start_response)
-        key = _key(environ)
+        key = _key(environ, language)
         entry = self.entries.get(key)
         if entry is not None:
             try:
@@ -80,7 +81,7 @@ class Front:
             return None
         cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
         session_name = self.app.config["SESSION_COOKIE_NAME"]
-        if set(cookies) - {session_name, participants.COOKIE}:
+        if set(cookies) - {session_name, participants.COOKIE, i18n.COOKIE}:
             return None
         session = self._anonymous_session(cookies[session_name]) if session_name in cookies else {}
         if session is None:
@@ -96,6 +97,9 @@ class Front:
                 visitor = holes.Visitor(row[0], row[1])
         elif overlaid:
             set_cookies.append(participants.cookie_header(self.app, participants.new_token()))
+        remembered = i18n.cookie_to_set(self.app, environ)  # ?lang=en: remembered as Flask does
+        if remembered:
+            set_cookies.append(remembered)
         field = self.app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
         if field not in session:
             session = {**ANONYMOUS_SESSION, **session,

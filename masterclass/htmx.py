@@ -9,6 +9,8 @@ and a partial is never stored, so Back cannot show one in place of its page.
 
 from flask import Flask, make_response, render_template, request
 
+from . import i18n
+
 VARY = ("HX-Request", "HX-History-Restore-Request")
 
 
@@ -29,8 +31,9 @@ def render(page_template: str, partial_template: str, /, **context):
 
 
 def fragment_etag(version: int, *variant) -> str:
-    """The ETag of a live fragment: the séance's version, and what else shapes the fragment."""
-    return "-".join(str(part) for part in (version, *variant))
+    """The ETag of a live fragment: the séance's version, what else shapes the fragment, and
+    the interface's language (chosen before anything answers, even the poll before Flask)."""
+    return "-".join(str(part) for part in (version, *variant, i18n.current()))
 
 
 def not_modified(etag: str):

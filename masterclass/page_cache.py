@@ -28,7 +28,7 @@ from collections.abc import Callable
 from flask import current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
-from . import holes
+from . import holes, i18n
 from .archive.services import archive_signature
 from .db import fast_read
 from .front import MARK
@@ -94,7 +94,7 @@ def serve(render: Callable, live_slug: str | None = None, overlaid: bool = False
     version = fast_read(SEANCE_VERSION_SQL, (live_slug,)) if live_slug else None
     # One entry per page: what it was rendered from (the stamp) decides whether it is current;
     # a page rendered again replaces its old copy, which no one would ask for again.
-    key = (request.path, request.query_string, is_htmx(), _public_base())
+    key = (request.path, request.query_string, is_htmx(), _public_base(), i18n.current())
     stamp = (local_now().date(), archive_signature(), version)
     entries = _entries(request.endpoint)
     entry = entries.get(key)

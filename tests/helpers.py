@@ -22,3 +22,8 @@ def csrf_token(client, url: str = "/") -> str:
 
 # What htmx sends with each of its requests (it always says from which page).
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/"}
+
+
+def words(text: str) -> str:
+    """Text with its whitespace collapsed, no-break spaces (French typography) read as spaces."""
+    return " ".join(text.split())

@@ -139,7 +139,7 @@ def test_admin_form_errors_are_french_and_keep_input(client, auth):
     response = admin_post(client, action="create", email="pas-une-adresse", password="court")
     assert response.status_code == 400
     page = soup(response)
-    assert "Cette adresse e-mail n'est pas valide." in page.get_text()
+    assert "Cette adresse e-mail n’est pas valide." in page.get_text()
     assert "au moins 10 caractères" in page.get_text()
     assert page.find("input", attrs={"name": "email"})["value"] == "pas-une-adresse"
 

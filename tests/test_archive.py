@@ -6,7 +6,7 @@ import pytest
 
 from masterclass.models_base import local_now
 
-from .helpers import HTMX, soup, text_of
+from .helpers import HTMX, soup, text_of, words
 
 DEMO_URL = "/seances/seance-developpement-economique-2019-05-16"
 
@@ -37,7 +37,7 @@ def test_home_separates_upcoming_and_live(client, make_seance):
 
 def test_empty_home_explains_itself(client):
     text = text_of(client.get("/"))
-    assert "Aucune séance n'est annoncée pour le moment" in text
+    assert "Aucune séance n’est annoncée pour le moment" in text
     assert "Les séances passées apparaîtront ici" in text
 
 
@@ -48,7 +48,7 @@ def test_seance_page_shows_what_the_seed_page_shows(client, demo):
     text = text_of(response)
     assert page.find("h1").get_text(strip=True) == "Séance Développement économique"
     assert "La master class citoyenne" in text
-    assert "jeudi 16 mai 2019, 14h00" in text
+    assert "jeudi 16 mai 2019, 14 h 00" in text
     assert "La Nouvelle Forge, Anzin" in text
     assert "Développement économique" in text
     assert "Le concept ?" in text and "raconter son métier" in text
@@ -186,7 +186,7 @@ def test_join_with_an_unknown_code_shows_the_form_again(client, demo):
     response = client.get("/rejoindre?code=ZZZZZZ")
     assert response.status_code == 404
     page = soup(response)
-    assert "Aucune séance ne porte le code « ZZZZZZ »" in page.get_text()
+    assert "Aucune séance ne porte le code « ZZZZZZ »" in words(page.get_text())
     assert page.find("input", attrs={"name": "code"})["value"] == "ZZZZZZ"
 
 

@@ -60,7 +60,7 @@ def test_favourites_page_lists_seances_and_fiches(client, demo):
 
 def test_empty_favourites_explain_the_feature(client):
     text = text_of(client.get("/favoris"))
-    assert "Vous n'avez encore rien gardé." in text and "sans créer de compte" in text
+    assert "Vous n’avez encore rien gardé." in text and "sans créer de compte" in text
 
 
 def test_favourites_are_per_visitor_and_survive_a_browser_restart(app, demo):

@@ -90,7 +90,7 @@ def test_failed_database_write_leaves_no_file(app, make_seance):
     make_seance()
     received = receive(io.BytesIO(b"%PDF-1.4 orphan"), "orphan.pdf", max_bytes=1000)
     with pytest.raises(IntegrityError):
-        add_fiche(99999, received, "Fiche d'une séance absente", "", user_id=None)  # foreign key fails
+        add_fiche(99999, received, "Fiche d’une séance absente", "", user_id=None)  # foreign key fails
     assert list(Path(app.config["UPLOAD_DIR"]).iterdir()) == []
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count(Fiche.id))) == 0

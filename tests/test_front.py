@@ -57,12 +57,12 @@ def test_newcomers_each_get_a_page_of_their_own_that_works(app, live, flask_requ
 
 def test_what_changes_is_seen_by_the_next_newcomer(app, live, make_question, flask_requests):
     page = f"/seances/{live.slug}"
-    pending = make_question(live, body="Une question relue à l'instant ?", status="pending")
+    pending = make_question(live, body="Une question relue à l’instant ?", status="pending")
     app.test_client().get(page)
     app.test_client().get(page)
     assert len(flask_requests) == 1
     questions.set_status(pending.id, "approved", None)
-    assert "Une question relue à l'instant ?" in text_of(app.test_client().get(page))
+    assert "Une question relue à l’instant ?" in text_of(app.test_client().get(page))
     assert len(flask_requests) == 2
 
 
@@ -117,7 +117,7 @@ def test_phones_that_voted_and_asked_are_answered_before_flask_each_with_its_own
     anne, bruno = app.test_client(), app.test_client()
     anne.get(page)
     anne.post(f"/questions/{question.id}/vote", data={"csrf_token": token_of(anne.get(page))}, headers=HTMX)
-    anne.post(page, data={"body": "La question d'Anne ?", "csrf_token": token_of(anne.get(page))}, headers=HTMX)
+    anne.post(page, data={"body": "La question d’Anne ?", "csrf_token": token_of(anne.get(page))}, headers=HTMX)
     bruno.get(page)
     app.test_client().get(page)  # the page of this version, rendered once
     before = len(flask_requests)
@@ -125,9 +125,9 @@ def test_phones_that_voted_and_asked_are_answered_before_flask_each_with_its_own
     assert len(flask_requests) == before  # both answered before Flask
     assert soup(anne_page).find(id=f"vote-bouton-{question.id}")["aria-pressed"] == "true"
     assert soup(bruno_page).find(id=f"vote-bouton-{question.id}")["aria-pressed"] == "false"
-    assert "La question d'Anne ?" in text_of(anne_page) and "La question d'Anne ?" not in text_of(bruno_page)
+    assert "La question d’Anne ?" in text_of(anne_page) and "La question d’Anne ?" not in text_of(bruno_page)
     assert "Set-Cookie" not in anne_page.headers  # her session and token are kept
-    sent = anne.post(page, data={"body": "Encore une d'Anne ?", "csrf_token": token_of(anne_page)}, headers=HTMX)
+    sent = anne.post(page, data={"body": "Encore une d’Anne ?", "csrf_token": token_of(anne_page)}, headers=HTMX)
     assert sent.status_code == 200 and "Merci" in text_of(sent)
     etag = anne.get(live_url, headers=HTMX).headers["ETag"]
     assert anne.get(live_url, headers={**HTMX, "If-None-Match": etag}).status_code == 304

@@ -10,7 +10,7 @@ from masterclass.db import write_transaction
 from masterclass.extensions import db
 from masterclass.models import AuditEntry, Question, Seance
 
-from .helpers import HTMX, csrf_token, soup, text_of
+from .helpers import HTMX, csrf_token, soup, text_of, words
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_status_changes_are_audited(mod, demo, make_question):
     db.session.rollback()
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "question_status"))
     assert entry.user.email == "mod@example.org" and f"#{question.id}" in entry.detail
-    assert "a changé le statut d'une question" in text_of(mod.get(f"/moderation/seances/{demo.slug}/questions"))
+    assert "a changé le statut d’une question" in text_of(mod.get(f"/moderation/seances/{demo.slug}/questions"))
 
 
 @pytest.mark.parametrize("status", ["", "published", "APPROVED", "approved'--"])
@@ -99,7 +99,7 @@ def test_correcting_a_question_keeps_the_original(mod, demo, make_question):
     corrected = fresh(question.id)
     assert corrected.body == "Comment bien recruter ?" and corrected.original_body == "Coment recruté ?"
     page = text_of(mod.get(f"/moderation/seances/{demo.slug}/questions"))
-    assert "Texte d'origine : Coment recruté ?" in page
+    assert "Texte d’origine : Coment recruté ?" in page
     response = post(mod, f"/moderation/questions/{question.id}/modifier", body=" a ")
     assert response.status_code == 400 and "entre 3 et 500 caractères" in text_of(response)
 
@@ -221,8 +221,8 @@ def test_a_stale_question_correction_is_refused_and_keeps_the_typing(app, mod, d
                         headers=HTMX if htmx else {})
     assert response.status_code == 409
     page = soup(response)
-    assert ("Quelqu'un a corrigé cette question pendant que vous la modifiiez" in page.get_text()
-            and "« Comment recruter ? »" in page.get_text())
+    assert ("Quelqu’un a corrigé cette question pendant que vous la modifiiez" in words(page.get_text())
+            and "« Comment recruter ? »" in words(page.get_text()))
     item = page.find(id=f"question-{question.id}")
     assert item.find("details").has_attr("open")
     assert item.find("textarea").get_text() == "Comment peut-on recruter ?"

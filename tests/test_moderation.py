@@ -253,7 +253,7 @@ def test_a_stale_seance_save_is_refused_with_the_other_change_shown(app, moderat
     response = moderator.post(url, data=mine)
     assert response.status_code == 409
     page = text_of(response)
-    assert "Vos modifications n'ont pas été enregistrées." in page
+    assert "Vos modifications n’ont pas été enregistrées." in page
     assert "bruno@example.org a enregistré cette séance pendant que vous la modifiiez" in page
     alert = soup(response).select_one(".stale-edit")
     assert [dt.get_text() for dt in alert.find_all("dt")] == ["Compte rendu"]

@@ -191,7 +191,7 @@ def test_phones_with_state_share_the_page_and_each_sees_only_its_own(app, live, 
     first, second = make_question(live, body="Première ?"), make_question(live, body="Deuxième ?")
     page, live_url = f"/seances/{live.slug}/questions", f"/seances/{live.slug}/questions/live"
     anne, bruno = app.test_client(), app.test_client()
-    for phone, question, mine in ((anne, first, "La question d'Anne ?"), (bruno, second, "Celle de Bruno ?")):
+    for phone, question, mine in ((anne, first, "La question d’Anne ?"), (bruno, second, "Celle de Bruno ?")):
         phone.get(page)
         phone.post(f"/questions/{question.id}/vote", data={"csrf_token": csrf_token(phone, page)})
         phone.post(page, data={"body": mine, "csrf_token": csrf_token(phone, page)})
@@ -200,8 +200,8 @@ def test_phones_with_state_share_the_page_and_each_sees_only_its_own(app, live, 
     newcomer = app.test_client()  # the shared pages are rendered for a newcomer, and kept
     newcomer.get(page), newcomer.get(live_url)
     for url in (page, live_url):
-        for phone, pressed, mine, other in ((anne, first, "La question d'Anne ?", "Celle de Bruno ?"),
-                                            (bruno, second, "Celle de Bruno ?", "La question d'Anne ?")):
+        for phone, pressed, mine, other in ((anne, first, "La question d’Anne ?", "Celle de Bruno ?"),
+                                            (bruno, second, "Celle de Bruno ?", "La question d’Anne ?")):
             statements = orm_statements(app, phone, url)
             assert not any("FROM seance" in s for s in statements), statements  # the shared part is not rendered
             response = phone.get(url)

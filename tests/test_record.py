@@ -89,7 +89,7 @@ def test_answer_to_a_deleted_question_is_a_french_404(mod, demo, make_question):
     with write_transaction() as session:
         session.delete(session.get(Question, question.id))
     response = post(mod, f"/moderation/questions/{question.id}/reponse", answer="Bonjour")
-    assert response.status_code == 404 and "n'existe pas" in text_of(response)
+    assert response.status_code == 404 and "n’existe pas" in text_of(response)
 
 
 def test_answer_too_long_or_empty_once_cleaned_refused_with_text_kept(mod, demo, make_question):
@@ -159,9 +159,9 @@ def test_the_asker_sees_the_written_answer_under_their_own_question(app, mod, de
         session.get(Seance, demo.id).questions_open = True
     asker = visitor(app)
     page = f"/seances/{demo.slug}/questions"
-    asker.post(page, data={"body": "Ma question pour l'intervenante ?", "csrf_token": csrf_token(asker, page)})
+    asker.post(page, data={"body": "Ma question pour l’intervenante ?", "csrf_token": csrf_token(asker, page)})
     db.session.rollback()
-    question = db.session.scalar(select(Question).where(Question.body == "Ma question pour l'intervenante ?"))
+    question = db.session.scalar(select(Question).where(Question.body == "Ma question pour l’intervenante ?"))
     assert question is not None
     post(mod, f"/moderation/questions/{question.id}/statut", status="approved")
     post(mod, f"/moderation/questions/{question.id}/reponse", answer="Voici la réponse écrite.")
@@ -241,7 +241,7 @@ def test_the_done_when_journey(app, mod, demo, make_question, tmp_path):
     assert "couveuse" in words and "« œuvre »" in words and "Encore sans réponse" in words
     assert "questions reçues" in words
     card = soup(public).find(id=f"fiche-{fiche.id}")
-    assert card and "Poids :" in card.get_text() and "PDF" in card.get_text()
+    assert card and "Poids :" in " ".join(card.get_text().split()) and "PDF" in " ".join(card.get_text().split())
     download = visitor(app).get(f"/fiches/{fiche.id}/telecharger")
     assert download.status_code == 200 and download.data.startswith(b"%PDF-")
     assert "téléchargée 1 fois" in soup(visitor(app).get(f"/seances/{demo.slug}")).find(id=f"fiche-{fiche.id}").get_text()

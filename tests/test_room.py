@@ -103,7 +103,7 @@ def test_wording_is_neutral_and_agrees(client, live, make_question):
     make_question(live, body="Ma question à laquelle on a répondu ?", status="answered",
                   participant_id=participant.id)
     page = text_of(client.get(f"/seances/{live.slug}/questions?tri=miennes"))
-    assert "L'intervenant y a répondu" not in page
+    assert "L’intervenant y a répondu" not in page
     assert "Répondue" in page
 
 

@@ -55,7 +55,7 @@ def test_title_matches_rank_first(client, demo, make_seance):
 
 def test_hidden_things_never_appear(client, demo, make_seance, make_question):
     draft = make_seance(title="Séance secrète zanzibar", published=False)
-    make_question(draft, body="Question zanzibar d'un brouillon ?")
+    make_question(draft, body="Question zanzibar d’un brouillon ?")
     make_question(demo, body="Question zanzibar en attente ?", status="pending")
     make_question(demo, body="Question zanzibar écartée ?", status="rejected")
     assert results(client, "zanzibar") == {}

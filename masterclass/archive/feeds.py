@@ -3,7 +3,9 @@
 from flask import current_app, make_response, render_template, request, url_for
 from sqlalchemy import select
 
+from .. import i18n
 from ..extensions import db
+from ..formatting import local_date
 from ..models_base import utcnow
 from . import bp
 from .models import PUBLISHED, Seance
@@ -28,8 +30,14 @@ def feed():
         select(Seance).where(PUBLISHED)
         .order_by(Seance.starts_at.desc(), Seance.id.desc()).limit(FEED_SIZE)).all()
     updated = max((s.updated_at for s in seances), default=utcnow())
-    return _xml("archive/feed.xml", "application/atom+xml; charset=utf-8",
-                seances=seances, updated=updated)
+    # The feed is the site's (French); each entry speaks its séance's language.
+    with i18n.language(i18n.DEFAULT):
+        dates = {}
+        for seance in seances:
+            with i18n.language(seance.language):
+                dates[seance.id] = local_date(seance.starts_at, "EEEE d MMMM y")
+        return _xml("archive/feed.xml", "application/atom+xml; charset=utf-8",
+                    seances=seances, updated=updated, dates=dates)
 
 
 @bp.get("/sitemap.xml")

@@ -51,6 +51,8 @@ class Seance(db.Model):
     # The fiche draft's free text, edited by moderators before producing it (plain text).
     fiche_intro: Mapped[str] = mapped_column(Text, default="", server_default="")
     fiche_key_points: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The language of what the séance shows on its own (projector screen, feed, PDF fiche draft).
+    language: Mapped[str] = mapped_column(String(5), default="fr", server_default="fr")
     published: Mapped[bool] = mapped_column(default=False)
     published_at: Mapped[datetime | None]
     join_code: Mapped[str] = mapped_column(String(12), unique=True)

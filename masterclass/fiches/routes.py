@@ -1,7 +1,7 @@
 from flask import abort, current_app, send_file
 from flask_babel import gettext as _
 
-from .. import faults
+from .. import faults, i18n
 from ..errors import abort_fr
 from ..holes import Visitor, register_filler
 from . import bp, services
@@ -37,11 +37,12 @@ DOWNLOADS_SQL = "SELECT download_count FROM fiche WHERE id = ?"
 def _downloads(app, _visitor: Visitor):
     """How many times a fiche was downloaded, read for each response (through Flask or before
     it): a download bumps nothing, so the count is a hole of the page, always current."""
-    reader, translations = app.extensions["fast_reader"], app.extensions["translations"]
+    reader = app.extensions["fast_reader"]
 
     def fill(fiche_id: str) -> str:
         row = reader.one(DOWNLOADS_SQL, (int(fiche_id),))
         n = row[0] if row else 0
+        translations = i18n.catalogue()  # the visitor's language
         if not n:
             return translations.gettext("jamais téléchargée")
         return translations.ngettext("téléchargée %(num)s fois", "téléchargée %(num)s fois", n) % {"num": n}

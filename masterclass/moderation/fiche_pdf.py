@@ -4,10 +4,14 @@ every French character is drawn: accents, « », œ, the narrow no-break space U
 from datetime import datetime
 from pathlib import Path
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from ..formatting import local_date
+from .. import i18n
+from ..formatting import local_date, time_short
+from ..typography import typeset
 from .fiche_draft import Draft, html_blocks, text_blocks
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
@@ -28,7 +32,8 @@ class _Fiche(FPDF):
         self.set_y(-12)
         self.set_font("DejaVu", "", 8)
         self.set_text_color(90)
-        self.cell(0, 5, f"{self.fiche_title[:90]} — page {self.page_no()}/{{nb}}", align="C")
+        self.cell(0, 5, f"{self.fiche_title[:90]} — " + _("page %(num)s", num=self.page_no()) + "/{nb}",
+                  align="C")
         self.set_text_color(0)
 
 
@@ -53,82 +58,98 @@ def _rich(pdf: FPDF, html: str, indent: float = 0) -> None:
         elif kind == "li":
             _para(pdf, "•" + NNBSP + text, indent=indent + 4)
         elif kind == "quote":
-            _para(pdf, "« " + text + " »", indent=indent + 6)
+            _para(pdf, _("« %(quote)s »", quote=text), indent=indent + 6)
         else:
             _para(pdf, text, indent=indent)
 
 
 def _question(pdf: FPDF, number: int, question, written: bool) -> None:
-    _para(pdf, f"{number}. {question.body}", bold=True)
+    _para(pdf, f"{number}. {_user(question.body)}", bold=True)
     if written and question.answer_html:
         pdf.set_font("DejaVu", "", 9)
         pdf.set_x(pdf.l_margin + 6)
-        pdf.cell(0, 5, "Réponse écrite" + NNBSP + ":", **NEXT)
+        pdf.cell(0, 5, _("Réponse écrite :"), **NEXT)
         _rich(pdf, question.answer_html, indent=6)
     elif question.status == "answered":
-        _para(pdf, "Répondue pendant la séance.", 9.5, indent=6)
+        _para(pdf, _("Répondue pendant la séance."), 9.5, indent=6)
+
+
+def _user(text: str) -> str:
+    """User text as the séance's language shows it (French: typeset)."""
+    return typeset(text) if i18n.current() == "fr" else text
 
 
 def render_pdf(d: Draft, now: datetime) -> bytes:
+    """The draft in its séance's language, whoever asks."""
+    with i18n.language(d.seance.language):
+        return _render_pdf(d, now)
+
+
+def _render_pdf(d: Draft, now: datetime) -> bytes:
     seance = d.seance
     pdf = _Fiche(seance.title)
-    pdf.set_title(f"Fiche de capitalisation — {seance.title}")
-    pdf.set_lang("fr")
+    pdf.set_title(_("Fiche de capitalisation — %(title)s", title=seance.title))
+    pdf.set_lang(i18n.current())
     pdf.set_creator("masterclass")
     pdf.set_creation_date(now)
     pdf.add_page()
     pdf.set_font("DejaVu", "", 9)
-    pdf.cell(0, 5, "Fiche de capitalisation — master class citoyenne", **NEXT)
+    pdf.cell(0, 5, _("Fiche de capitalisation — master class citoyenne"), **NEXT)
     pdf.set_font("DejaVu", "B", 18)
-    pdf.multi_cell(0, 8.5, seance.title, **NEXT)
+    pdf.multi_cell(0, 8.5, _user(seance.title), **NEXT)
     pdf.ln(2)
-    facts = [("Date", f"{local_date(seance.starts_at, 'EEEE d MMMM y')}, "
-                      f"{local_date(seance.starts_at, 'HH')}{NNBSP}h{NNBSP}"
-                      f"{local_date(seance.starts_at, 'mm')}"),
-             ("Lieu", ", ".join(x for x in (seance.venue, seance.city) if x))]
+    when = f"{local_date(seance.starts_at, 'EEEE d MMMM y')}, {time_short(seance.starts_at)}"
+    facts = [(_("Date :"), when),
+             (_("Lieu :"), ", ".join(x for x in (seance.venue, seance.city) if x))]
     speaker = ", ".join(x for x in (seance.speaker_name, seance.speaker_role) if x)
     if speaker:
-        facts.append(("Intervenant·e", speaker))
+        facts.append((_("Intervenant·e :"), speaker))
     if seance.theme:
-        facts.append(("Thème", seance.theme.name))
+        facts.append((_("Thème :"), seance.theme.name))
     for label, value in facts:
-        _para(pdf, f"{label}{NNBSP}: {value}", 10.5)
+        _para(pdf, f"{label} {_user(value)}", 10.5)
 
     if seance.fiche_intro.strip():
-        _heading(pdf, "Introduction")
+        _heading(pdf, _("Introduction"))
         for block in text_blocks(seance.fiche_intro):
-            _para(pdf, block)
+            _para(pdf, _user(block))
     if seance.concept.strip():
-        _heading(pdf, "Le concept")
+        _heading(pdf, _("Le concept"))
         for block in text_blocks(seance.concept):
-            _para(pdf, block)
+            _para(pdf, _user(block))
     if seance.summary_html:
-        _heading(pdf, "La séance")
+        _heading(pdf, _("La séance"))
         _rich(pdf, seance.summary_html)
     if d.key_points:
-        _heading(pdf, "Points clés")
+        _heading(pdf, _("Points clés"))
         for point in d.key_points:
-            _para(pdf, "•" + NNBSP + point, indent=4)
+            _para(pdf, "•" + NNBSP + _user(point), indent=4)
 
     c = d.counts
-    _heading(pdf, "Les questions en chiffres")
-    for label, n in (("reçues", c.received), ("publiées", c.published),
-                     ("répondues (en séance ou par écrit)", c.answered),
-                     ("dont réponses écrites", c.written), ("écartées", c.set_aside),
-                     ("encore en attente de relecture", c.pending)):
-        if n or label in ("reçues", "publiées", "répondues (en séance ou par écrit)", "écartées"):
-            _para(pdf, f"{n} {label}", indent=4)
+    _heading(pdf, _("Les questions en chiffres"))
+    for n, label, always in (
+            (c.received, ngettext("%(num)s question reçue", "%(num)s questions reçues", c.received), True),
+            (c.published, ngettext("%(num)s publiée", "%(num)s publiées", c.published), True),
+            (c.answered, ngettext("%(num)s répondue (en séance ou par écrit)",
+                                  "%(num)s répondues (en séance ou par écrit)", c.answered), True),
+            (c.written, ngettext("dont %(num)s réponse écrite", "dont %(num)s réponses écrites", c.written),
+             False),
+            (c.set_aside, ngettext("%(num)s écartée", "%(num)s écartées", c.set_aside), True),
+            (c.pending, ngettext("%(num)s encore en attente de relecture",
+                                 "%(num)s encore en attente de relecture", c.pending), False)):
+        if n or always:
+            _para(pdf, label, indent=4)
 
-    _heading(pdf, "Questions répondues")
+    _heading(pdf, _("Questions répondues"))
     if d.answered:
         for number, question in enumerate(d.answered, start=1):
             _question(pdf, number, question, written=True)
     else:
-        _para(pdf, "Aucune question n'a encore reçu de réponse.")
+        _para(pdf, _("Aucune question n'a encore reçu de réponse."))
     if d.unanswered:
-        _heading(pdf, "Questions encore sans réponse")
+        _heading(pdf, _("Questions encore sans réponse"))
         for number, question in enumerate(d.unanswered, start=1):
             _question(pdf, number, question, written=False)
     if not (d.answered or d.unanswered):
-        _para(pdf, "Aucune question n'a été publiée pour cette séance.")
+        _para(pdf, _("Aucune question n'a été publiée pour cette séance."))
     return bytes(pdf.output())

@@ -37,6 +37,9 @@ class SeanceForm(FlaskForm):
         SelectChoice("markdown", _l("Markdown (recommandé)")),
         SelectChoice("html", _l("HTML simple (ancien format)"))],
         validate_choice=True, default="markdown")
+    # What the projector screen, the feed and the PDF fiche draft speak. Left out: unchanged.
+    language = SelectField(_l("Langue de la séance (écran, flux, fiche)"), choices=[
+        SelectChoice("fr", "Français"), SelectChoice("en", "English")], validate_choice=True, default="fr")
     published = BooleanField(_l("Publier la séance (visible par tous)"))
     # The séance's edit_version when the form was opened (edit form only): a save made from
     # an older one is refused, with the other change shown.

@@ -23,6 +23,8 @@ def _form_data(form: SeanceForm) -> dict:
     data = dict(form.data)
     if "summary_format" not in request.form:
         data["summary_format"] = None
+    if "language" not in request.form:
+        data["language"] = None
     return data
 
 
@@ -150,6 +152,7 @@ def _fill(form: SeanceForm, seance) -> None:
     form.concept.data = seance.concept
     form.summary.data = seance.summary_source if seance.summary_format == "markdown" else seance.summary_html
     form.summary_format.data = seance.summary_format
+    form.language.data = seance.language
     form.published.data = seance.published
     form.edit_version.data = str(seance.edit_version)
 

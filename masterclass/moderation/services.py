@@ -84,6 +84,10 @@ def _apply(seance: Seance, data: dict) -> list[str]:
     if seance.theme is not theme:
         seance.theme = theme
         changed.append("theme")
+    language = data.get("language") or seance.language or "fr"  # left out: unchanged
+    if seance.language != language:
+        seance.language = language
+        changed.append("language")
     # Left out (a script): the séance keeps its format; a new one is Markdown.
     fmt = data.get("summary_format") or seance.summary_format or "markdown"
     source = (data.get("summary") or "").strip()
@@ -141,6 +145,7 @@ _FIELD_VALUES = {
     "speaker_role": lambda s: s.speaker_role,
     "concept": lambda s: s.concept,
     "summary": lambda s: s.summary_source if s.summary_format == "markdown" else s.summary_html,
+    "language": lambda s: s.language,
     "published": lambda s: bool(s.published),
 }
 _VERSIONED_ACTIONS = ("edit", "publish", "unpublish")

@@ -13,6 +13,7 @@ from typing import NamedTuple
 from flask import current_app, render_template
 from markupsafe import Markup
 
+from .. import i18n
 from ..holes import TOKEN_HOLE, Choice, Visitor, register_filler
 from ..htmx import fragment_etag
 from . import bp, services
@@ -25,7 +26,7 @@ VOTED_SQL = "SELECT question_id FROM vote WHERE participant_id = ?"
 def room_html(seance, sort: str) -> Markup:
     """The séance's list in this order: one copy per séance and order, kept while its version is."""
     _cache = current_app.extensions.setdefault("live_cache", {})
-    key, stamp = (seance.id, sort), (seance.version, seance.questions_open)
+    key, stamp = (seance.id, sort, i18n.current()), (seance.version, seance.questions_open)
     entry = _cache.get(key)
     if entry is None or entry[0] != stamp:
         questions = services.live_questions(seance.id, sort)

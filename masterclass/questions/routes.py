@@ -2,7 +2,7 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from .. import faults, page_cache
+from .. import faults, i18n, page_cache
 from ..archive.models import Seance
 from ..archive.services import get_published
 from ..errors import RECOVERY
@@ -185,9 +185,10 @@ def _screen(slug: str):
             return cached
     items, total = services.screen_questions(seance.id)
     participant_url = _public_url(url_for("questions.participant", slug=slug))
-    response = render("questions/screen.html", "questions/_screen_live.html", seance=seance,
-                      pinned=services.pinned_question(seance.id), items=items, total=total,
-                      participant_url=participant_url, join_url=_public_url(url_for("archive.home")))
+    with i18n.language(seance.language):  # the room's screen speaks the séance's language
+        response = render("questions/screen.html", "questions/_screen_live.html", seance=seance,
+                          pinned=services.pinned_question(seance.id), items=items, total=total,
+                          participant_url=participant_url, join_url=_public_url(url_for("archive.home")))
     return conditional(response, etag) if is_htmx() else response
 
 

@@ -99,12 +99,12 @@ def test_typed_text_survives_a_network_failure(browser, open_seance):
     page.get_by_label("Votre question").fill("Une question écrite dans un sous-sol ?")
     page.context.set_offline(True)
     page.get_by_role("button", name="Envoyer ma question").click()
-    expect(page.get_by_text("Pas de connexion pour l'instant")).to_be_visible()
+    expect(page.get_by_text("Pas de connexion pour l’instant")).to_be_visible()
     expect(page.get_by_label("Votre question")).to_have_value("Une question écrite dans un sous-sol ?")
     page.context.set_offline(False)
     page.get_by_role("button", name="Envoyer ma question").click()
     expect(page.get_by_text("Merci ! Votre question est envoyée")).to_be_visible()
-    expect(page.get_by_text("Pas de connexion pour l'instant")).to_be_hidden()
+    expect(page.get_by_text("Pas de connexion pour l’instant")).to_be_hidden()
 
 
 def test_participant_without_javascript(no_js_page, open_seance):

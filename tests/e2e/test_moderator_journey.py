@@ -33,7 +33,7 @@ def test_moderator_publishes_a_seance_that_visitors_then_see(browser, live_serve
     mod.get_by_label("Thème").fill("Emploi")
     mod.get_by_label("Intervenant·e (nom)").fill("Claire Martin")
     mod.get_by_label("Compte rendu").fill(
-        "<h2>Ce qu'il faut retenir</h2><ul><li>La <strong>Mission locale</strong> accompagne</li></ul>"
+        "<h2>Ce qu’il faut retenir</h2><ul><li>La <strong>Mission locale</strong> accompagne</li></ul>"
         '<p><a href="javascript:alert(1)">piège</a></p>')
     mod.get_by_label("Publier la séance").check()
     mod.get_by_role("button", name="Créer la séance").click()
@@ -45,7 +45,7 @@ def test_moderator_publishes_a_seance_that_visitors_then_see(browser, live_serve
     # A visitor on a phone.
     page.goto(live_server + "/seances")
     page.get_by_role("link", name="Séance Emploi des jeunes").click()
-    expect(page.get_by_role("heading", name="Ce qu'il faut retenir")).to_be_visible()
+    expect(page.get_by_role("heading", name="Ce qu’il faut retenir")).to_be_visible()
     expect(page.locator(".rich-text strong")).to_have_text("Mission locale")
     expect(page.locator(".rich-text a")).not_to_have_attribute("href", re.compile("javascript"))
     assert console_errors == []

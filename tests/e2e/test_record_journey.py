@@ -24,7 +24,7 @@ def test_written_answers_fiche_draft_and_the_public_record(browser, live_server,
                                                            make_question, page, console_errors, tmp_path):
     with write_transaction() as session:
         session.get(Seance, demo.id).questions_open = False
-    first = make_question(demo, body="Comment financer une reprise d'entreprise ?", status="answered")
+    first = make_question(demo, body="Comment financer une reprise d’entreprise ?", status="answered")
     second = make_question(demo, body="Où trouver des locaux dans le quartier ?", status="approved")
     set_aside = make_question(demo, body="Texte écarté à ne jamais montrer", status="rejected")
 

@@ -85,7 +85,7 @@ def test_messages_say_what_is_happening_and_never_contradict(browser, room):
     page.get_by_label("Votre question").fill("Seconde question, dans un couloir sans réseau ?")
     page.context.set_offline(True)
     page.get_by_role("button", name="Envoyer ma question").click()
-    expect(page.get_by_text("Pas de connexion pour l'instant")).to_be_visible()
+    expect(page.get_by_text("Pas de connexion pour l’instant")).to_be_visible()
     expect(page.get_by_text("Merci ! Votre question est envoyée")).to_have_count(0)
     expect(page.get_by_label("Votre question")).to_have_value("Seconde question, dans un couloir sans réseau ?")
     page.context.set_offline(False)
@@ -97,7 +97,7 @@ def test_messages_say_what_is_happening_and_never_contradict(browser, room):
                                                  "downloadThroughput": -1, "uploadThroughput": -1})
     page.get_by_role("button", name="Envoyer ma question").click()
     expect(page.get_by_text("Envoi en cours…")).to_be_visible(timeout=2_000)
-    expect(page.get_by_text("Pas de connexion pour l'instant")).to_be_hidden()
+    expect(page.get_by_text("Pas de connexion pour l’instant")).to_be_hidden()
     expect(page.get_by_text("Merci ! Votre question est envoyée")).to_be_visible(timeout=10_000)
     expect(page.get_by_text("Envoi en cours…")).to_be_hidden()
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0,
@@ -110,7 +110,7 @@ def test_a_phone_first_page(browser, room, make_question, app):
         session.get(Seance, room.id).title = ("Séance Logement : comprendre les attributions de logements "
                                               "sociaux dans les quartiers prioritaires de la ville")
     answered = make_question(_seance(room.id), body="Où déposer un dossier de demande ?", status="answered")
-    make_question(_seance(room.id), body="Qui siège à la commission d'attribution ?", pinned=True)
+    make_question(_seance(room.id), body="Qui siège à la commission d’attribution ?", pinned=True)
     page = phone(browser)
     page.goto(room.url + "/questions")
 
@@ -130,7 +130,7 @@ def test_a_phone_first_page(browser, room, make_question, app):
     done = page.locator("#questions-repondues")
     expect(done).to_contain_text("Où déposer un dossier de demande ?")
     expect(open_list).not_to_contain_text("Où déposer un dossier de demande ?")
-    pinned = open_list.locator("li", has_text="commission d'attribution")
+    pinned = open_list.locator("li", has_text="commission d’attribution")
     expect(pinned).to_contain_text("En cours de réponse")
     expect(pinned).not_to_contain_text("Répondue")
     answered_card = done.locator("li", has_text="dossier de demande")
@@ -141,11 +141,11 @@ def test_a_phone_first_page(browser, room, make_question, app):
     # A pinned question marked answered is "Répondue" only.
     question_id = db.session.scalar(select(Question.id).where(Question.body.like("%commission%")))
     set_status(question_id, "answered", user_id=None)
-    expect(done.locator("li", has_text="commission d'attribution")).to_contain_text("Répondue", timeout=8_000)
+    expect(done.locator("li", has_text="commission d’attribution")).to_contain_text("Répondue", timeout=8_000)
     expect(page.get_by_text("En cours de réponse")).to_have_count(0)
 
     tabs.get_by_role("link", name="Mes questions").click()
-    expect(page.locator("#live")).to_contain_text("Vous n'avez pas encore posé de question")
+    expect(page.locator("#live")).to_contain_text("Vous n’avez pas encore posé de question")
     assert page.page_errors == []
 
 

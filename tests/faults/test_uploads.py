@@ -70,7 +70,7 @@ def test_upload_disk_full_is_a_507_that_stores_nothing(site, disk, htmx):
     response = upload(client, slug, big, htmx=htmx)
     assert response.status_code == 507, text_of(response)
     assert int(response.headers["Retry-After"]) > 0
-    assert_form_kept(response, "L'espace de stockage des fichiers est plein")
+    assert_form_kept(response, "L’espace de stockage des fichiers est plein")
     assert fiches(app) == 1
     assert temporary_files(disk.path) == []
     assert sorted(p.name for p in disk.path.iterdir()) == before_files + ["remplissage"]
