@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 
 from . import i18n
 from .models_base import local_now
-from .typography import NBSP
+from .typography import NBSP, typo
 
 BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
@@ -22,11 +22,11 @@ def normalise_newlines(text: str | None) -> str | None:
 
 def paragraphs(text: str | None) -> Markup:
     """Typed text as HTML paragraphs: a blank line starts a new one, a newline is a line break.
-    The text is escaped; nothing typed becomes markup."""
+    The text is escaped; nothing typed becomes markup. Typeset in French (``typography``)."""
     text = (normalise_newlines(text) or "").strip()
-    return Markup("".join(  # noqa: S704 (each line is escaped)
+    return typo(Markup("".join(  # noqa: S704 (each line is escaped)
         "<p>" + "<br>".join(str(escape(line)) for line in block.split("\n")) + "</p>"
-        for block in BLANK_LINE.split(text) if block.strip()))
+        for block in BLANK_LINE.split(text) if block.strip())), i18n.current())
 
 
 SIZE_UNITS = {"fr": ("octet", "octets", "Ko", "Mo"), "en": ("byte", "bytes", "KB", "MB")}

@@ -211,6 +211,8 @@ def init_app(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
     app.jinja_env.filters["typo"] = lambda value: typo(value, _current.get())
+    # Rich text sanitised on save (answers, summaries): shown as HTML, its text typeset.
+    app.jinja_env.filters["rich"] = lambda html: typo(Markup(html or ""), _current.get())  # noqa: S704
     app.jinja_env.globals["current_language"] = current
     app.jinja_env.globals["language_switch"] = language_switch
     for lang in LANGUAGES:

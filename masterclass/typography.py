@@ -27,8 +27,8 @@ _PATTERN = re.compile(
     r"|(?:https?|ftp|mailto):[^\s<>\"']+|www\.[^\s<>\"']+"
     r"|[\w.+-]+@[\w-]+\.[\w.-]+)"
     # Before ; ! ? : the first of a run, after something that is not a space or an opening sign.
-    rf"|(?P<thin>(?<=[^\s;!?(\[«]){_SPACES}(?=[;!?]))"
-    rf"|(?P<colon>(?<=[^\s:;!?(\[«]){_SPACES}(?=:(?![/\d:])))"
+    rf"|(?P<thin>(?<![\s;!?(\[«]){_SPACES}(?=[;!?]))"
+    rf"|(?P<colon>(?<![\s:;!?(\[«]){_SPACES}(?=:(?![/\d:])))"
     rf"|(?P<open>«{_SPACES}(?=[^\s»]))"
     rf"|(?P<close>(?<=[^\s«]){_SPACES}(?=»))",
     re.IGNORECASE | re.DOTALL,

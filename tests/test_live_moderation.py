@@ -37,7 +37,7 @@ def test_queue_shows_pending_first_with_counts(mod, demo, make_question):
     page = soup(mod.get(f"/moderation/seances/{demo.slug}/questions"))
     assert page.select("ol.queue-list > li")[0]["id"] == f"question-{waiting.id}"
     counts = " ".join(page.select_one(".queue-counts").get_text().split())
-    assert counts == "13 reçues · 1 en attente · 11 retenues · 0 répondues · 1 écartées"
+    assert counts == "13 reçues · 1 en attente · 11 retenues · 0 répondue · 1 écartée"
 
 
 @pytest.mark.parametrize("status", ["approved", "answered", "rejected", "pending"])

@@ -223,8 +223,8 @@ def test_dashboard_lists_seances_with_their_counts(moderator, demo, make_seance,
     make_question(draft, status="pending")
     page = text_of(moderator.get("/moderation/"))
     assert "Séance Développement économique" in page and "Séance Logement brouillon" in page
-    assert "11 reçues · 0 en attente · 11 retenues · 1 fiches" in page
-    assert "1 reçues · 1 en attente · 0 retenues · 0 fiches" in page
+    assert "11 reçues · 0 en attente · 11 retenues · 1 fiche" in page
+    assert "1 reçue · 1 en attente · 0 retenue · 0 fiche" in page
 
 
 def test_unknown_seance_in_moderation_is_404(moderator):
