@@ -2,6 +2,7 @@
 reduced to what a load needs: cookies, the CSRF token of the page, form posts."""
 
 import contextlib
+import html
 import http.cookiejar
 import json
 import os
@@ -123,6 +124,18 @@ class Phone:
         payload = urllib.parse.urlencode({**data, "csrf_token": self.token}).encode()
         request = urllib.request.Request(self.base + path, data=payload, headers=headers or {})
         return self._open(request)
+
+    def post_until_taken(self, path: str, data: dict, attempts: int = 3):
+        """Post as a person does on a busy site: a 503 must say when to try again and give back
+        what was typed (the page shows the form again); the person sends it again then."""
+        for _ in range(attempts):
+            status, headers, text = self.post(path, data)
+            if status != 503:
+                break
+            assert "Retry-After" in headers, "a busy answer must say when to try again"
+            assert all(html.escape(value) in text for value in data.values()), "what was typed is lost"
+            time.sleep(min(float(headers["Retry-After"]), 2))
+        return status, headers, text
 
     def _open(self, request):
         try:
