@@ -9,7 +9,7 @@ PORT ?= 5000
 # every interface (HOST=0.0.0.0), else HOST itself.
 BASE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),$(firstword $(shell hostname -I 2>/dev/null) 127.0.0.1),$(HOST)):$(PORT)
 
-.PHONY: run test setup lint bench clean lock
+.PHONY: run test setup lint bench clean lock translations
 
 # Exactly the versions CI tested (requirements.lock, with hashes), then the project itself.
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -49,6 +49,13 @@ test: setup node_modules/.installed
 bench: $(BIN)/.installed
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The interface's catalogues: extract the strings of the code and templates, merge them into
+# masterclass/translations/{fr,en}, compile the .mo files (committed). Translate the new English
+# strings (msgstr "") in between: `make translations` again compiles them. README, Languages.
+translations: $(BIN)/.installed
+	$(FLASK) translate update
+	$(FLASK) translate compile
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

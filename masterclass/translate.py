@@ -68,7 +68,7 @@ def update_command() -> None:
         for lang in LANGUAGES:
             if po_path(lang).exists():
                 pybabel("update", "-i", str(pot), "-d", str(DIRECTORY), "-l", lang, "--no-wrap",
-                        "--ignore-obsolete")
+                        "--ignore-obsolete", "--ignore-pot-creation-date")
             else:
                 pybabel("init", "-i", str(pot), "-d", str(DIRECTORY), "-l", lang, "--no-wrap")
     click.echo("Catalogues updated: translate the new strings of "
