@@ -46,7 +46,7 @@ class Interface(Translations):
     def __init__(self, fp=None, domain=None):
         super().__init__(fp, domain)
         self._shown: dict = {}
-        self._finish = typeset_interface if self.files and "/fr/" in self.files[0] else apostrophes
+        self._finish = apostrophes  # French: typeset_interface (set by ``catalogue``)
 
     def gettext(self, message):
         try:
@@ -84,6 +84,7 @@ def catalogue(language: str | None = None) -> Interface:
         if not isinstance(loaded, Interface):
             raise RuntimeError(f"No compiled catalogue for {language!r} in {DIRECTORY}: "
                                "run `make translations` (or `flask translate compile`)") from None
+        loaded._finish = typeset_interface if language == "fr" else apostrophes
         return _catalogues.setdefault(language, loaded)
 
 
@@ -221,6 +222,10 @@ def init_app(app) -> None:
     @app.before_request
     def _enter():
         enter(request.environ)
+
+    @app.teardown_request
+    def _leave(_error=None):
+        _current.set(DEFAULT)  # code run later in this thread outside a request: French
 
     @app.after_request
     def _remember(response):

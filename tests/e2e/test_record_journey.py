@@ -80,7 +80,7 @@ def test_written_answers_fiche_draft_and_the_public_record(browser, live_server,
     expect(page.locator(".record-counts")).to_contain_text("1 écartée")
     expect(page.locator("body")).not_to_contain_text("Texte écarté")
     fiche = page.locator(".fiche", has_text="Fiche de capitalisation —")
-    expect(fiche).to_contain_text(re.compile(r"PDF · Poids : [\d,]+ Ko"))
+    expect(fiche).to_contain_text(re.compile(r"PDF · Poids\s: [\d,]+\sKo"))
     assert console_errors == []
 
 
