@@ -100,6 +100,6 @@ def test_sizes_read_in_french(app):
     from masterclass.formatting import filesize
 
     with app.test_request_context():
-        assert filesize(513_178) == "501,15 Ko"
-        assert filesize(2_516_582) == "2,4 Mo"
-        assert filesize(900) == "900 octets"
+        assert filesize(513_178) == "501,15\u00a0Ko"  # a no-break space: never "501,15" then "Ko"
+        assert filesize(2_516_582) == "2,4\u00a0Mo"
+        assert filesize(900) == "900\u00a0octets"
