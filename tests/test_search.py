@@ -192,5 +192,5 @@ def test_many_matches_show_the_best_few_then_page_by_page(client, make_seance):
     assert len(seen) == 45 and len(set(seen)) == 45  # every one of them, once
     last = soup(client.get("/recherche?q=potager&type=questions&page=3"))
     assert last.find("a", rel="prev")["href"] == "/recherche?q=potager&type=questions&page=2"
-    assert last.find("a", string="Tous les résultats pour « potager »")
+    assert last.find("a", string="Tous les résultats pour «\u00a0potager\u00a0»")
     assert "Aucun résultat" in text_of(client.get("/recherche?q=potager&type=questions&page=9"))
