@@ -19,20 +19,21 @@ NNBSP = "\u202f"  # narrow no-break space
 NBSP = "\u00a0"  # no-break space
 _SPACES = "[ \t\u00a0\u202f]*"
 
-_PATTERN = re.compile(
-    # What is never touched, consumed whole.
-    r"(?P<keep><(?P<tag>code|pre|kbd|samp|script|style)\b.*?</(?P=tag)\s*>"
-    r"|<[^>]*>"
-    r"|&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);"
-    r"|(?:https?|ftp|mailto):[^\s<>\"']+|www\.[^\s<>\"']+"
-    r"|[\w.+-]+@[\w-]+\.[\w.-]+)"
+_KEEP = (r"<(?P<tag>code|pre|kbd|samp|script|style)\b.*?</(?P=tag)\s*>"
+         r"|<[^>]*>"
+         r"|&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);")
+_KEEP_LINKS = (r"|(?:https?|ftp|mailto):[^\s<>\"']+|www\.[^\s<>\"']+"
+               r"|[\w.+-]+@[\w-]+\.[\w.-]+")
+_RULES = (
     # Before ; ! ? : the first of a run, after something that is not a space or an opening sign.
     rf"|(?P<thin>(?<![\s;!?(\[«]){_SPACES}(?=[;!?]))"
     rf"|(?P<colon>(?<![\s:;!?(\[«]){_SPACES}(?=:(?![/\d:])))"
     rf"|(?P<open>«{_SPACES}(?=[^\s»]))"
-    rf"|(?P<close>(?<=[^\s«]){_SPACES}(?=»))",
-    re.IGNORECASE | re.DOTALL,
-)
+    rf"|(?P<close>(?<=[^\s«]){_SPACES}(?=»))")
+# What is never touched is consumed whole; URLs and addresses are looked for only in a text
+# that may hold one (the look costs more than all the rest).
+_PATTERN = re.compile(f"(?P<keep>{_KEEP}){_RULES}", re.IGNORECASE | re.DOTALL)
+_PATTERN_LINKS = re.compile(f"(?P<keep>{_KEEP}{_KEEP_LINKS}){_RULES}", re.IGNORECASE | re.DOTALL)
 _APOSTROPHE = re.compile(r"(?P<keep><[^>]*>|&(?:#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);)|(?<=\w)'(?=\w)",
                          re.IGNORECASE)
 
@@ -52,7 +53,8 @@ def typeset(text: str) -> str:
     """French spacing in ``text`` (plain text or HTML: only its text is changed)."""
     if not text:
         return text
-    return _PATTERN.sub(_replace, text)
+    links = "@" in text or ":/" in text or "www." in text.lower() or "mailto:" in text.lower()
+    return (_PATTERN_LINKS if links else _PATTERN).sub(_replace, text)
 
 
 def typeset_interface(text: str) -> str:
