@@ -9,12 +9,12 @@ PORT ?= 5000
 # every interface (HOST=0.0.0.0), else HOST itself.
 BASE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),$(firstword $(shell hostname -I 2>/dev/null) 127.0.0.1),$(HOST)):$(PORT)
 
-.PHONY: run test setup lint bench clean
+.PHONY: run test test-postgresql setup lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python >= 3.11 is needed" or 0)'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench,postgresql]'
 	touch $@
 
 # Offline accessibility and HTML checkers for the tests (axe-core, the Nu HTML checker).
@@ -34,6 +34,18 @@ run: setup
 	$(FLASK) run --debug --host $(HOST) --port $(PORT)
 
 test: setup node_modules/.installed
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The same suite on PostgreSQL with a Redis: a throwaway cluster and Redis on loopback ports
+# (scripts/pg-cluster; as root, PostgreSQL runs as the "postgres" user), stopped whatever happens.
+# Needs PostgreSQL's server and redis-server (Debian: postgresql, redis-server).
+PG_PORT ?= 55432
+REDIS_PORT ?= 56379
+test-postgresql: $(BIN)/.installed node_modules/.installed
+	@dir=$$(mktemp -d /tmp/masterclass-pg.XXXXXX); \
+	trap "scripts/pg-cluster stop $$dir; rm -rf $$dir" EXIT; \
+	eval "$$(scripts/pg-cluster start $$dir $(PG_PORT) $(REDIS_PORT) | sed 's/^/export /')"; \
+	echo "PostgreSQL: $$MASTERCLASS_TEST_DATABASE_URL, Redis: $$MASTERCLASS_TEST_REDIS_URL"; \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Not part of `make test`: the project beside a bare Flask app under the same gunicorn (wrk).

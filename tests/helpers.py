@@ -22,3 +22,8 @@ def csrf_token(client, url: str = "/") -> str:
 
 # What htmx sends with each of its requests (it always says from which page).
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/"}
+
+
+# The engine the suite runs on (tests/conftest.py): "sqlite", or "postgresql" when
+# MASTERCLASS_TEST_DATABASE_URL names a PostgreSQL server.
+ENGINE = "postgresql" if __import__("os").environ.get("MASTERCLASS_TEST_DATABASE_URL") else "sqlite"

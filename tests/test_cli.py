@@ -68,6 +68,7 @@ def test_demo_moderator_gets_a_fresh_printed_password(runner, app):
     assert user.role == "moderator" and user.check_password(password)
 
 
+@pytest.mark.sqlite_only
 def test_backup_is_a_consistent_copy_that_opens_in_the_app(runner, app, demo, tmp_path):
     dest = tmp_path / "copies" / "backup.db"
     result = runner.invoke(args=["backup", str(dest)])
@@ -94,6 +95,7 @@ def test_backup_refuses_a_non_sqlite_database(tmp_path):
     assert not (tmp_path / "b.db").exists()
 
 
+@pytest.mark.sqlite_only
 def test_backup_refuses_a_folder_as_destination(runner, demo, tmp_path):
     result = runner.invoke(args=["backup", str(tmp_path)])
     assert result.exit_code != 0

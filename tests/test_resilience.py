@@ -61,6 +61,7 @@ def stored_bodies(db_path: Path, label: str) -> set[str]:
         return {row[0] for row in conn.execute("SELECT body FROM question WHERE body LIKE ?", (f"{label}%",))}
 
 
+@pytest.mark.sqlite_only
 def test_sigterm_in_the_middle_of_a_burst_loses_no_acknowledged_question(slug, tmp_path):
     db_path, path = tmp_path / "masterclass.db", f"/seances/{slug}/questions"
     server = Gunicorn(db_path, tmp_path / "fiches").start()
@@ -84,6 +85,7 @@ def test_sigterm_in_the_middle_of_a_burst_loses_no_acknowledged_question(slug, t
         restarted.stop()
 
 
+@pytest.mark.sqlite_only
 def test_backup_during_a_burst_is_consistent_and_opens(slug, tmp_path):
     db_path, path = tmp_path / "masterclass.db", f"/seances/{slug}/questions"
     server = Gunicorn(db_path, tmp_path / "fiches").start()

@@ -38,13 +38,13 @@ def redis_url(tmp_path):
     process.wait(timeout=10)
 
 
-def test_failed_sign_ins_are_counted_across_workers(app, make_user, tmp_path, redis_url):
+def test_failed_sign_ins_are_counted_across_workers(app, make_user, tmp_path, redis_url, database_url):
     from masterclass.extensions import db
 
     make_user(email="anne@example.org", password="mot de passe sûr")
     db.session.remove()
     db.engine.dispose()
-    server = Gunicorn(tmp_path / "masterclass.db", tmp_path / "fiches", workers=2, threads=2)
+    server = Gunicorn(database_url, tmp_path / "fiches", workers=2, threads=2)
     server.env.update({"MASTERCLASS_RATELIMIT_STORAGE_URI": redis_url, "MASTERCLASS_PROXY_COUNT": "1"})
     server.start()
     try:
