@@ -42,9 +42,11 @@ test: setup node_modules/.installed
 PG_PORT ?= 55432
 REDIS_PORT ?= 56379
 test-postgresql: $(BIN)/.installed node_modules/.installed
-	@dir=$$(mktemp -d /tmp/masterclass-pg.XXXXXX); \
+	@set -e; dir=$$(mktemp -d /tmp/masterclass-pg.XXXXXX); \
 	trap "scripts/pg-cluster stop $$dir; rm -rf $$dir" EXIT; \
-	eval "$$(scripts/pg-cluster start $$dir $(PG_PORT) $(REDIS_PORT) | sed 's/^/export /')"; \
+	scripts/pg-cluster start $$dir $(PG_PORT) $(REDIS_PORT) > $$dir/urls; \
+	eval "$$(sed 's/^/export /' $$dir/urls)"; \
+	test -n "$$MASTERCLASS_TEST_DATABASE_URL"; \
 	echo "PostgreSQL: $$MASTERCLASS_TEST_DATABASE_URL, Redis: $$MASTERCLASS_TEST_REDIS_URL"; \
 	$(BIN)/pytest $(PYTEST_ARGS)
 

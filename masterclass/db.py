@@ -246,3 +246,51 @@ def backup_sqlite(url: URL, dest: str) -> int:
         raise BackupError(f"La copie ne passe pas le contrôle d'intégrité : {result}")
     tmp_path.replace(dest_path)
     return pages
+
+
+def _pg_tool(name: str) -> str:
+    """pg_dump / pg_restore: on PATH, else the newest of Debian's /usr/lib/postgresql/*/bin."""
+    import shutil
+
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+                        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
+    if not candidates:
+        raise BackupError(f"{name} est introuvable : installez les outils clients de PostgreSQL "
+                          "(Debian : postgresql-client).")
+    return str(candidates[-1])
+
+
+def backup_postgresql(url: URL, dest: str) -> int:
+    """pg_dump of the live database (one consistent snapshot) in custom format to a temporary
+    name, checked by pg_restore --list, then renamed. Returns the number of entries listed."""
+    import os
+    import subprocess
+
+    dest_path = Path(dest)
+    if dest_path.is_dir():
+        raise BackupError(f"{dest} est un dossier : donnez le chemin du fichier de copie.")
+    dest_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = dest_path.with_name(dest_path.name + ".partial")
+    tmp_path.unlink(missing_ok=True)
+    conninfo = url.set(drivername="postgresql")
+    env = {**os.environ}
+    if conninfo.password:
+        env["PGPASSWORD"] = conninfo.password  # not on the command line, where ps shows it
+    dbname = conninfo.set(password=None).render_as_string(hide_password=False)
+    command = [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(tmp_path),
+               "--dbname", dbname]
+    dump = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if dump.returncode != 0:
+        tmp_path.unlink(missing_ok=True)
+        raise BackupError(f"pg_dump a échoué : {dump.stderr.strip()}")
+    listing = subprocess.run([_pg_tool("pg_restore"), "--list", str(tmp_path)],  # noqa: S603
+                             capture_output=True, text=True, check=False)
+    entries = [line for line in listing.stdout.splitlines() if line and not line.startswith(";")]
+    if listing.returncode != 0 or not entries:
+        tmp_path.unlink(missing_ok=True)
+        raise BackupError(f"La copie ne se relit pas (pg_restore --list) : {listing.stderr.strip()}")
+    tmp_path.replace(dest_path)
+    return len(entries)
