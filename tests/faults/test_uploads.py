@@ -16,10 +16,6 @@ from masterclass.models import Fiche, Seance
 from ..files import pdf
 from ..helpers import HTMX, csrf_token, soup, text_of
 
-# The disk and file faults of a SQLite site (a PostgreSQL server's are its own: see
-# tests/test_postgresql.py for a server going away).
-pytestmark = pytest.mark.sqlite_only
-
 
 @pytest.fixture
 def disk(small_disk):
