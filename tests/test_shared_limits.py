@@ -1,6 +1,7 @@
 """Sign-in throttles shared by gunicorn workers through a shared Flask-Limiter storage (Redis),
 as README's production set-up with MASTERCLASS_RATELIMIT_STORAGE_URI does."""
 
+import os
 import shutil
 import subprocess
 import time
@@ -13,6 +14,18 @@ from .tools import require
 
 @pytest.fixture
 def redis_url(tmp_path):
+    """A Redis for the test: the run's own (MASTERCLASS_TEST_REDIS_URL, `make test-postgresql`),
+    emptied after the test, or a redis-server started for this test alone."""
+    shared = os.environ.get("MASTERCLASS_TEST_REDIS_URL")
+    if shared:
+        import redis
+
+        client = redis.Redis.from_url(shared)
+        client.flushdb()
+        yield shared
+        client.flushdb()
+        client.close()
+        return
     server = shutil.which("redis-server")
     require(bool(server), "redis-server")
     port = free_port()
