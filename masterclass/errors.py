@@ -7,7 +7,7 @@ from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, InternalError, OperationalError
 from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
@@ -103,6 +103,7 @@ def _plain(code: int) -> tuple[str, int, dict]:
 def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
+    @app.errorhandler(InternalError)  # PostgreSQL: "read-only transaction" (a standby) is one
     @app.errorhandler(sqlite3.OperationalError)
     @app.errorhandler(OSError)
     def _fault(error):

@@ -134,3 +134,28 @@ def test_connections_cut_by_the_server_recover_by_themselves(app, client, demo):
     assert killed >= 1
     assert client.get("/seances").status_code == 200
     assert client.get(f"/seances/{demo.slug}").status_code == 200
+
+
+def test_a_read_only_database_serves_reads_and_refuses_writes_with_the_text_kept(app, client, demo):
+    """The counterpart of a read-only SQLite file: a standby, or a database set read-only."""
+    from masterclass.db import write_transaction
+    from masterclass.models import Seance
+
+    with write_transaction() as session:
+        session.get(Seance, demo.id).questions_open = True
+    slug, name = demo.slug, db.engine.url.database
+    db.session.remove()
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql(f"ALTER DATABASE {name} SET default_transaction_read_only = on")
+        conn.commit()
+    db.engine.dispose()
+    app.extensions["fast_reader"].close_all()
+    health = client.get("/sante")
+    assert health.status_code == 503 and "database_writable" in health.get_json()["problems"]
+    assert client.get(f"/seances/{slug}").status_code == 200
+    page = f"/seances/{slug}/questions"
+    response = client.post(page, data={"body": "Une question gardée ?", "author": "",
+                                       "csrf_token": csrf_token(client, page)})
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert "Une question gardée ?" in response.get_data(as_text=True)
+    assert "lecture seule" in text_of(response)
