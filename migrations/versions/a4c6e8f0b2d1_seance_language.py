@@ -4,8 +4,8 @@ French for every existing séance. The feed shows it (its entries' dates), so th
 public_generation on séance updates now fires on it too.
 
 Revision ID: a4c6e8f0b2d1
-Revises: c8e2f4a6b1d3
-Create Date: 2026-11-29 04:50:00
+Revises: 0a9e4c7d2b18
+Create Date: 2026-11-29 05:45:00
 
 """
 from alembic import op
@@ -14,24 +14,38 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a4c6e8f0b2d1'
-down_revision = 'c8e2f4a6b1d3'
+down_revision = '0a9e4c7d2b18'
 branch_labels = None
 depends_on = None
 
 BUMP = "BEGIN UPDATE public_generation SET value = value + 1; END"
 SEANCE_SHOWN = ("title, slug, starts_at, city, venue, theme_id, speaker_name, speaker_role, concept, "
                 "summary_html, published, published_at, join_code, questions_open")
+TRIGGER = "seance_update_public_generation"
+
+
+def _create(columns: str) -> None:
+    """The séance trigger in the engine's own words (as in migration e3b7a1f9c2d4)."""
+    when = f"AFTER UPDATE OF {columns} ON seance"
+    if op.get_bind().dialect.name != "postgresql":
+        op.execute(f"CREATE TRIGGER {TRIGGER} {when} {BUMP}")
+    else:
+        op.execute(f"CREATE TRIGGER {TRIGGER} {when} FOR EACH ROW EXECUTE FUNCTION bump_public_generation()")
+
+
+def _drop() -> None:
+    on = " ON seance" if op.get_bind().dialect.name == "postgresql" else ""
+    op.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}{on}")
 
 
 def upgrade():
     # Plain ADD COLUMN (no table rebuild): the table's triggers stay.
     op.add_column('seance', sa.Column('language', sa.String(length=5), nullable=False, server_default='fr'))
-    op.execute("DROP TRIGGER IF EXISTS seance_update_public_generation")
-    op.execute("CREATE TRIGGER seance_update_public_generation "
-               f"AFTER UPDATE OF {SEANCE_SHOWN}, language ON seance {BUMP}")
+    _drop()
+    _create(f"{SEANCE_SHOWN}, language")
 
 
 def downgrade():
-    op.execute("DROP TRIGGER IF EXISTS seance_update_public_generation")
-    op.execute(f"CREATE TRIGGER seance_update_public_generation AFTER UPDATE OF {SEANCE_SHOWN} ON seance {BUMP}")
+    _drop()
+    _create(SEANCE_SHOWN)
     op.execute("ALTER TABLE seance DROP COLUMN language")  # SQLite >= 3.35: no rebuild, triggers stay
