@@ -263,10 +263,10 @@ def test_the_live_polls_etag_depends_on_the_language(client, open_demo):
 
 
 @pytest.fixture
-def server(open_demo, tmp_path):
+def server(open_demo, tmp_path, database_url):
     slug = open_demo.slug
     db.session.remove()
-    server = Gunicorn(tmp_path / "masterclass.db", tmp_path / "fiches", workers=2, threads=4).start()
+    server = Gunicorn(database_url, tmp_path / "fiches", workers=2, threads=4).start()
     server.slug = slug
     yield server
     server.stop()
