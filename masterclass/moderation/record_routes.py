@@ -13,7 +13,6 @@ from ..questions.models import Question
 from ..questions.services import QuestionError
 from ..sanitize import markdown_to_html
 from . import bp, fiche_draft, services
-from .fiche_pdf import render_pdf
 from .forms import AnswerForm, DraftTextForm
 
 NOT_ANSWERABLE = {
@@ -141,6 +140,9 @@ RECOVERY[("fault", "moderation.fiche_draft_page")] = _draft_fault
 
 
 def _pdf(seance) -> bytes:
+    # fpdf2 and fontTools weigh ~21 MB per worker: loaded by the first draft asked for, not at start.
+    from .fiche_pdf import render_pdf
+
     return render_pdf(fiche_draft.draft(seance), utcnow())
 
 
