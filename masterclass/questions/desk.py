@@ -176,8 +176,13 @@ def fold(text: str) -> str:
                    if not unicodedata.combining(c))
 
 
+def _stem(word: str) -> str:
+    """Plural and singular alike: "logements" -> "logement", "travaux" -> "travau"."""
+    return word[:-1] if len(word) > 4 and word[-1] in "sx" else word
+
+
 def words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(fold(text)) if len(w) > 2 and w not in STOP_WORDS}
+    return {_stem(w) for w in _WORD.findall(fold(text)) if len(w) > 2 and w not in STOP_WORDS}
 
 
 def matches(question: Question, terms: list[str]) -> bool:
@@ -229,9 +234,10 @@ def desk(seance_id: int, tab: str = DEFAULT_TAB, query: str = "") -> Desk:
                 merged=merged, suggestions=suggest_duplicates(shown, live), total_in_tab=total)
 
 
-def suggest_duplicates(shown: list, candidates: list, limit: int = 3) -> dict[int, list]:
-    """For each question shown, the other questions sharing most of its words (accents and case
-    ignored): at least two shared words and half of the shorter question's."""
+def suggest_duplicates(shown: list, candidates: list, limit: int = 2) -> dict[int, list]:
+    """For each question shown, the other questions sharing most of its words (accents, case
+    and plurals ignored): at least two shared words, and at least 60 % of the words of both
+    together (so "the budget for the stadium" is not taken for "the budget for the pool")."""
     bags = {q.id: words(q.body) for q in candidates}
     by_word: dict[str, list] = {}
     for q in candidates:
@@ -249,9 +255,9 @@ def suggest_duplicates(shown: list, candidates: list, limit: int = 3) -> dict[in
                     others[other.id] = other
         scored = []
         for other_id, n in shared.items():
-            smaller = min(len(mine), len(bags[other_id])) or 1
-            if n >= 2 and n * 2 >= smaller:
-                scored.append((-n / max(len(mine | bags[other_id]), 1), other_id))
+            similarity = n / max(len(mine | bags[other_id]), 1)
+            if n >= 2 and similarity >= 0.6:
+                scored.append((-similarity, other_id))
         if scored:
             result[q.id] = [others[other_id] for _, other_id in sorted(scored)[:limit]]
     return result
