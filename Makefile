@@ -9,13 +9,22 @@ PORT ?= 5000
 # every interface (HOST=0.0.0.0), else HOST itself.
 BASE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),$(firstword $(shell hostname -I 2>/dev/null) 127.0.0.1),$(HOST)):$(PORT)
 
-.PHONY: run test setup lint bench clean
+.PHONY: run test setup lint bench clean lock
 
-$(BIN)/.installed: pyproject.toml
+# Exactly the versions CI tested (requirements.lock, with hashes), then the project itself.
+$(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python >= 3.11 is needed" or 0)'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
+
+# After changing a dependency in pyproject.toml: resolve again (newest versions the ranges allow,
+# for every platform and Python >= 3.11) and commit requirements.lock with the change.
+lock: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.9'
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra bench --universal --python-version 3.11 \
+		--generate-hashes --quiet -o requirements.lock
 
 # Offline accessibility and HTML checkers for the tests (axe-core, the Nu HTML checker).
 node_modules/.installed: package.json package-lock.json

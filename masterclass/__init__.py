@@ -7,13 +7,12 @@ from flask import Flask
 
 from . import config as config_module
 from .sessions import SessionInterface
-from .static_files import MasterclassFlask
 
 
 def create_app(test_config: dict | None = None, *, web_only: bool = False) -> Flask:
     """The app. ``web_only``: for a web server's workers (wsgi.py), without the migration
     commands: Alembic and what it loads stay out of every worker (6 MB each)."""
-    app = MasterclassFlask(
+    app = Flask(
         __name__,
         instance_relative_config=True,
         template_folder="../templates",
@@ -57,6 +56,9 @@ def create_app(test_config: dict | None = None, *, web_only: bool = False) -> Fl
 
     reader = app.extensions["fast_reader"] = FastReader(app.config["SQLALCHEMY_DATABASE_URI"])
     app.wsgi_app = Front(app, ConditionalPoll(app.wsgi_app, reader), reader)
+    from . import static_files
+
+    static_files.init_app(app, compress=not web_only)  # outermost: a file never reaches the layers above
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

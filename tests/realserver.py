@@ -1,6 +1,8 @@
 """The app under the production server (gunicorn) on loopback, and a participant's browser
 reduced to what a load needs: cookies, the CSRF token of the page, form posts."""
 
+import contextlib
+import html
 import http.cookiejar
 import json
 import os
@@ -45,7 +47,9 @@ class Gunicorn:
 
     def start(self, healthy: bool = True):
         """Start and wait for /sante to answer 200 (or, healthy=False, to answer at all)."""
-        self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env)
+        # Its own process group: whatever it leaves (workers of a killed master, the gunicorn a
+        # wrapper such as faketime forked) is stopped with it.
+        self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -69,6 +73,31 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process:
+            self._stop_group()
+
+    def _stop_group(self):
+        """Stop what is left of the process group: SIGTERM, then SIGKILL after 10 s."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in _live_members(self.process.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, sig)
+            deadline = time.monotonic() + 10
+            while _live_members(self.process.pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+
+def _live_members(group: int) -> list[int]:
+    """Processes of a group that still run (zombies excluded: they are only waiting to be reaped)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == group:
+            members.append(int(stat.parent.name))
+    return members
 
 
 class Phone:
@@ -95,6 +124,18 @@ class Phone:
         payload = urllib.parse.urlencode({**data, "csrf_token": self.token}).encode()
         request = urllib.request.Request(self.base + path, data=payload, headers=headers or {})
         return self._open(request)
+
+    def post_until_taken(self, path: str, data: dict, attempts: int = 3):
+        """Post as a person does on a busy site: a 503 must say when to try again and give back
+        what was typed (the page shows the form again); the person sends it again then."""
+        for _ in range(attempts):
+            status, headers, text = self.post(path, data)
+            if status != 503:
+                break
+            assert "Retry-After" in headers, "a busy answer must say when to try again"
+            assert all(html.escape(value) in text for value in data.values()), "what was typed is lost"
+            time.sleep(min(float(headers["Retry-After"]), 2))
+        return status, headers, text
 
     def _open(self, request):
         try:

@@ -50,7 +50,8 @@ def test_300_simultaneous_questions_are_all_stored(server, slug):
         return phone
 
     def act(phone, i):
-        return phone.post(path, {"body": f"Question simultanée numéro {i} ?", "author": f"P{i}"})
+        # On a loaded machine a phone may be told "busy, try again" (503): never a loss.
+        return phone.post_until_taken(path, {"body": f"Question simultanée numéro {i} ?", "author": f"P{i}"})
 
     results = all_at_once(300, prepare, act)
     statuses = [status for status, _headers, _body in results]

@@ -41,13 +41,15 @@ def phones(base, path, count):
         return list(pool.map(prepare, range(count)))
 
 
-def burst(prepared, path, label):
-    """Every phone posts at once; returns (status or error, body sent) for each."""
+def burst(prepared, path, label, until_taken=False):
+    """Every phone posts at once; returns (status or error, body sent) for each. until_taken: a
+    phone told "busy, try again" (503) sends again, as its person would."""
     def send(item):
         i, phone = item
         body = f"{label} numéro {i} ?"
         try:
-            status, _headers, _text = phone.post(path, {"body": body})
+            post = phone.post_until_taken if until_taken else phone.post
+            status, _headers, _text = post(path, {"body": body})
         except OSError as error:  # refused or reset while the server stops
             return f"error: {error.__class__.__name__}", body
         return status, body
@@ -102,7 +104,7 @@ def test_backup_during_a_burst_is_consistent_and_opens(slug, tmp_path):
 
         thread = threading.Thread(target=run_backup)
         thread.start()
-        results = burst(prepared, path, "Pendant la sauvegarde")
+        results = burst(prepared, path, "Pendant la sauvegarde", until_taken=True)
         thread.join()
     finally:
         server.stop()

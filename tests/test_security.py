@@ -1,6 +1,8 @@
 """Security by default: headers, cookies, no third-party request, vendored htmx."""
 
+import hashlib
 import re
+from pathlib import Path
 
 from .helpers import soup
 
@@ -42,7 +44,7 @@ def test_pages_load_nothing_from_another_host_and_no_inline_script(client, demo)
 
 def test_htmx_is_vendored_with_its_version_and_csrf_header_is_on_body(client, demo):
     page = soup(client.get("/"))
-    assert page.find("script", src="/static/js/htmx-2.0.11.min.js")
+    assert page.find("script", src=re.compile(r"^/static/js/htmx-2\.0\.11\.min\.js\?v=[0-9a-f]{12}$"))
     assert client.get("/static/js/htmx-2.0.11.min.js").status_code == 200
     assert '"X-CSRFToken"' in page.body["hx-headers"]
 
@@ -57,3 +59,18 @@ def test_static_files_are_served_compressed_to_who_accepts_it(client):
     assert packed.headers["Content-Type"].startswith("text/javascript")
     assert client.get("/static/../masterclass/config.py", headers={"Accept-Encoding": "gzip"}).status_code == 404
     assert client.get("/static/css/site.css", headers={"Accept-Encoding": "gzip"}).headers["Content-Encoding"] == "gzip"
+
+
+def test_static_urls_change_with_the_file_so_browsers_keep_files_long(app, client):
+    """A phone downloads htmx and the stylesheet once; a new version of a file gets a new URL."""
+    page = client.get("/").get_data(as_text=True)
+    url = re.search(r'href="(/static/css/site\.css\?v=[0-9a-f]{12})"', page).group(1)
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert first.status_code == 200 and first.headers["X-Content-Type-Options"] == "nosniff"
+    assert "max-age=31536000" in first.headers["Cache-Control"]
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
+
+    # The version is the file's content: a changed file is a new URL, an unchanged one is kept.
+    digest = hashlib.sha256((Path(app.static_folder) / "css" / "site.css").read_bytes()).hexdigest()[:12]
+    assert url.endswith(f"?v={digest}")
