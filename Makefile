@@ -9,7 +9,7 @@ PORT ?= 5000
 # every interface (HOST=0.0.0.0), else HOST itself.
 BASE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),$(firstword $(shell hostname -I 2>/dev/null) 127.0.0.1),$(HOST)):$(PORT)
 
-.PHONY: run test setup lint bench clean lock
+.PHONY: run test test-postgresql setup lint bench clean lock
 
 # Exactly the versions CI tested (requirements.lock, with hashes), then the project itself.
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -23,7 +23,7 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 # for every platform and Python >= 3.11) and commit requirements.lock with the change.
 lock: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.9'
-	$(BIN)/uv pip compile pyproject.toml --extra test --extra bench --universal --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra bench --extra postgresql --universal --python-version 3.11 \
 		--generate-hashes --quiet -o requirements.lock
 
 # Offline accessibility and HTML checkers for the tests (axe-core, the Nu HTML checker).
@@ -43,6 +43,20 @@ run: setup
 	$(FLASK) run --debug --host $(HOST) --port $(PORT)
 
 test: setup node_modules/.installed
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The same suite on PostgreSQL with a Redis: a throwaway cluster and Redis on loopback ports
+# (scripts/pg-cluster; as root, PostgreSQL runs as the "postgres" user), stopped whatever happens.
+# Needs PostgreSQL's server and redis-server (Debian: postgresql, redis-server).
+PG_PORT ?= 55432
+REDIS_PORT ?= 56379
+test-postgresql: $(BIN)/.installed node_modules/.installed
+	@set -e; dir=$$(mktemp -d /tmp/masterclass-pg.XXXXXX); \
+	trap "scripts/pg-cluster stop $$dir; rm -rf $$dir" EXIT; \
+	scripts/pg-cluster start $$dir $(PG_PORT) $(REDIS_PORT) > $$dir/urls; \
+	eval "$$(sed 's/^/export /' $$dir/urls)"; \
+	test -n "$$MASTERCLASS_TEST_DATABASE_URL"; \
+	echo "PostgreSQL: $$MASTERCLASS_TEST_DATABASE_URL, Redis: $$MASTERCLASS_TEST_REDIS_URL"; \
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Not part of `make test`: the project beside a bare Flask app under the same gunicorn (wrk).

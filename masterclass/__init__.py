@@ -54,8 +54,12 @@ def create_app(test_config: dict | None = None, *, web_only: bool = False) -> Fl
 
     prepare_upload_dir(Path(app.config["UPLOAD_DIR"]), app.logger)
 
-    reader = app.extensions["fast_reader"] = FastReader(app.config["SQLALCHEMY_DATABASE_URI"])
+    reader = app.extensions["fast_reader"] = FastReader(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args"))
     app.wsgi_app = Front(app, ConditionalPoll(app.wsgi_app, reader), reader)
+    from . import inputs
+
+    inputs.init_app(app)
     from . import static_files
 
     static_files.init_app(app, compress=not web_only)  # outermost: a file never reaches the layers above

@@ -7,7 +7,7 @@ from sqlalchemy.engine import make_url
 
 from .accounts.models import ROLES, User
 from .accounts.services import create_or_update_user, generate_password
-from .db import BackupError, backup_sqlite
+from .db import BackupError, backup_postgresql, backup_sqlite
 from .extensions import db
 
 DEMO_MODERATOR = "moderateur@example.org"
@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_moderator)
     app.cli.add_command(demo_room_command)
     app.cli.add_command(backup)
+    app.cli.add_command(copy_database_command)
     app.cli.add_command(reindex)
     app.cli.add_command(generate_archive)
 
@@ -83,13 +84,35 @@ def demo_room_command(base_url: str | None) -> None:
 @click.command("backup")
 @click.argument("dest", type=click.Path(dir_okay=False))
 def backup(dest: str) -> None:
-    """Consistent copy of the SQLite database while the site runs, then an integrity check."""
+    """Consistent copy of the database while the site runs, then a check: SQLite's online backup
+    and integrity check; on PostgreSQL pg_dump (custom format) checked by pg_restore --list."""
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     try:
-        pages = backup_sqlite(make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]), dest)
+        if url.get_backend_name() == "postgresql":
+            entries = backup_postgresql(url, dest)
+            summary = f"{entries} entries, pg_restore --list: ok"
+        else:
+            summary = f"{backup_sqlite(url, dest)} pages, integrity check: ok"
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     current_app.logger.info("Backup written to %s", dest)
-    click.echo(f"Backup written to {dest} ({pages} pages), integrity check: ok")
+    click.echo(f"Backup written to {dest} ({summary})")
+
+
+@click.command("copy-database")
+@click.option("--from", "source", required=True, metavar="URL",
+              help="The site to copy, e.g. sqlite:///instance/masterclass.db")
+def copy_database_command(source: str) -> None:
+    """Copy a whole SQLite site into the configured, empty, migrated PostgreSQL database."""
+    from .copy_database import CopyError, copy_database
+
+    try:
+        copied = copy_database(source, db.engine)
+    except CopyError as error:
+        raise click.ClickException(str(error)) from error
+    for table, count in copied.items():
+        click.echo(f"  {table}: {count}")
+    click.echo(f"Copied {source} into the configured database; counts checked, search rebuilt.")
 
 
 @click.command("reindex")

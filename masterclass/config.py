@@ -8,7 +8,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 class Config:
     SQLALCHEMY_DATABASE_URI = None  # filled in from the instance folder when not set
-    SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 10}}
+    # None: chosen by the database's engine in finish() (engine_options); set to override.
+    SQLALCHEMY_ENGINE_OPTIONS = None
+    # PostgreSQL only: the app's connections per process (pool size + overflow). Each gunicorn
+    # worker process has its own pool, plus the fast readers' one connection per thread: keep
+    # servers x workers x (POOL_SIZE + POOL_OVERFLOW + threads) under max_connections (100 by
+    # default) with room for migrations, backups and psql (README, "PostgreSQL").
+    DATABASE_POOL_SIZE = 5
+    DATABASE_POOL_OVERFLOW = 5
+    # PostgreSQL only (milliseconds): how long a statement waits for a lock (then 503, "busy",
+    # like a busy SQLite) and how long any statement may run.
+    DATABASE_LOCK_TIMEOUT_MS = 5000
+    DATABASE_STATEMENT_TIMEOUT_MS = 30000
     UPLOAD_DIR = None  # instance/fiches unless set
     MAX_UPLOAD_MB = 20
     # Where absolute links (the projector's QR code, the feed) point. Unset: the request's own
@@ -70,6 +81,9 @@ def finish(config, instance_path: str, production: bool) -> None:
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         db_path = Path(instance_path) / "masterclass.db"
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
+    config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    if config.get("SQLALCHEMY_ENGINE_OPTIONS") is None:
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config)
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = instance_secret_key(instance_path)
     if not config.get("UPLOAD_DIR"):
@@ -91,3 +105,33 @@ def finish(config, instance_path: str, production: bool) -> None:
         config["PUBLIC_URL"] = str(config["PUBLIC_URL"]).rstrip("/")
     if isinstance(config.get("TRUSTED_HOSTS"), str):
         config["TRUSTED_HOSTS"] = [h.strip() for h in config["TRUSTED_HOSTS"].split(",") if h.strip()]
+
+
+def normalize_database_url(url: str) -> str:
+    """``postgresql://`` (what PostgreSQL's own tools write) means psycopg 3 here, the driver
+    the ``postgresql`` extra installs (SQLAlchemy alone would pick psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def engine_options(config) -> dict:
+    """Connection settings for the configured engine: each driver refuses the other's."""
+    url = config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 10}}
+    if url.startswith("postgresql"):
+        options = (f"-c lock_timeout={int(config['DATABASE_LOCK_TIMEOUT_MS'])} "
+                   f"-c statement_timeout={int(config['DATABASE_STATEMENT_TIMEOUT_MS'])} "
+                   "-c idle_in_transaction_session_timeout=60000")
+        return {
+            "connect_args": {"connect_timeout": 5, "options": options, "application_name": "masterclass"},
+            # A server restarted or a connection cut by a firewall: found before use, not as a 500.
+            "pool_pre_ping": True,
+            "pool_size": int(config["DATABASE_POOL_SIZE"]),
+            "max_overflow": int(config["DATABASE_POOL_OVERFLOW"]),
+            "pool_timeout": 10,
+            "pool_recycle": 1800,
+        }
+    return {}

@@ -7,7 +7,7 @@ from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, InternalError, OperationalError
 from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
@@ -16,6 +16,7 @@ from werkzeug.exceptions import (
 )
 
 from . import faults
+from .db import psycopg
 from .extensions import db
 from .htmx import is_htmx
 
@@ -101,6 +102,8 @@ def _plain(code: int) -> tuple[str, int, dict]:
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(InternalError)  # PostgreSQL: "read-only transaction" (a standby) is one
     @app.errorhandler(sqlite3.OperationalError)
     @app.errorhandler(OSError)
     def _fault(error):
@@ -108,6 +111,19 @@ def init_app(app: Flask) -> None:
         if response is None:
             raise error
         return response
+
+    if psycopg is not None:  # a fast read (outside SQLAlchemy) on PostgreSQL
+        app.register_error_handler(psycopg.OperationalError, _fault)
+
+    @app.errorhandler(DataError)
+    def _data_error(error):
+        from .inputs import is_nul_refusal
+
+        if not is_nul_refusal(error):
+            raise error
+        db.session.rollback()
+        return render_error(400, _l("La demande contient un caractère invalide (NUL) : retirez-le et "
+                                    "réessayez."))
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(error: RequestEntityTooLarge):

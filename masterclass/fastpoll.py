@@ -8,11 +8,10 @@ same 304 themselves.
 """
 
 import re
-import sqlite3
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
-from .db import FastReader
+from .db import READ_ERRORS, FastReader
 from .htmx import fragment_etag
 from .participants import COOKIE
 from .questions.services import parse_sort
@@ -56,14 +55,14 @@ class ConditionalPoll:
                 row = self.reader.one(LIVE_SQL, (_participant_token(environ), slug))
                 sort = parse_qs(environ.get("QUERY_STRING", "")).get("tri", [None])[0]
                 variant = (parse_sort(sort), row[2] or 0) if row else ()
-        except sqlite3.Error:
+        except READ_ERRORS:
             return None  # let Flask answer (and report) whatever is wrong
         if row is None or not row[1]:
             return None
         return 'W/"' + fragment_etag(row[0], *variant) + '"'
 
     def __call__(self, environ, start_response):
-        if (self.reader.path and environ.get("REQUEST_METHOD") == "GET"
+        if (self.reader.fast and environ.get("REQUEST_METHOD") == "GET"
                 and "HTTP_IF_NONE_MATCH" in environ):
             etag = self._current_etag(environ)
             if etag and etag in [t.strip() for t in environ["HTTP_IF_NONE_MATCH"].split(",")]:

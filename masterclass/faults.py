@@ -8,11 +8,14 @@ recovery (``RECOVERY[("fault", endpoint)]``) that gives the form back with what 
 """
 
 import errno
-import sqlite3
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DBAPIError
+
+from .db import READ_ERRORS
+
+DATABASE_ERRORS = (DBAPIError, *READ_ERRORS)  # READ_ERRORS: sqlite3's, psycopg's when installed
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,16 @@ class StorageUnavailable(OSError):
 
 
 _DATABASE_TEXTS = (
-    (("locked", "busy"), BUSY),
+    # SQLite's busy; PostgreSQL's lock timeout, deadlock, serialization failure, statement timeout.
+    (("locked", "busy", "lock timeout", "deadlock detected", "could not serialize access",
+      "statement timeout"), BUSY),
     (("database or disk is full", "disk full", "no space left", "could not extend file"), DATABASE_FULL),
     (("readonly", "read-only", "read only"), DATABASE_READONLY),
-    (("unable to open", "disk i/o error", "cannot open"), DATABASE_UNAVAILABLE),
+    (("unable to open", "disk i/o error", "cannot open",
+      # PostgreSQL: the server is down, restarting, or cut the connection.
+      "could not connect", "connection refused", "server closed the connection", "terminating connection",
+      "connection is closed", "connection timeout expired", "the database system is", "connection failed",
+      "consuming input failed", "ssl connection has been closed"), DATABASE_UNAVAILABLE),
 )
 _STORAGE_ERRNOS = {
     errno.ENOSPC: STORAGE_FULL,
@@ -70,7 +79,7 @@ _STORAGE_ERRNOS = {
 
 def classify(error: BaseException) -> Fault | None:
     """The fault behind an exception, or None when it is not one of the disk or the database."""
-    if isinstance(error, DBAPIError | sqlite3.Error):
+    if isinstance(error, DATABASE_ERRORS):
         text = str(getattr(error, "orig", None) or error).lower()
         for needles, fault in _DATABASE_TEXTS:
             if any(needle in text for needle in needles):

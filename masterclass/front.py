@@ -19,12 +19,12 @@ the key: scheme, host, path, query, htmx or not. SQLite only (the fast reader), 
 
 import hashlib
 import os
-import sqlite3
 import threading
 
 from werkzeug.http import dump_cookie, parse_cookie
 
 from . import holes, participants
+from .db import READ_ERRORS
 from .models_base import local_now
 
 MARK = "masterclass.front"  # environ: set by page_cache.serve with a page it shares
@@ -55,7 +55,7 @@ class Front:
         self._csrf = None
 
     def __call__(self, environ, start_response):
-        if (environ.get("REQUEST_METHOD") != "GET" or not self.reader.path
+        if (environ.get("REQUEST_METHOD") != "GET" or not self.reader.fast
                 or not self.app.config["PAGE_CACHE"]):
             return self.wsgi_app(environ, start_response)
         key = _key(environ)
@@ -63,7 +63,7 @@ class Front:
         if entry is not None:
             try:
                 answer = self._answer(entry, environ, start_response)
-            except sqlite3.Error:
+            except READ_ERRORS:
                 answer = None  # let Flask answer (and report) whatever is wrong
             if answer is not None:
                 return answer

@@ -54,6 +54,8 @@ def _database_writable(path: Path | None) -> bool:
     if path is None:  # another database server: a write transaction says it
         try:
             with db.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":  # a standby, or default_transaction_read_only
+                    return conn.execute(text("SHOW transaction_read_only")).scalar() == "off"
                 conn.execute(text("SELECT 1"))
             return True
         except SQLAlchemyError:

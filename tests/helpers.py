@@ -22,3 +22,34 @@ def csrf_token(client, url: str = "/") -> str:
 
 # What htmx sends with each of its requests (it always says from which page).
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/"}
+
+
+# The engine the suite runs on (tests/conftest.py): "sqlite", or "postgresql" when
+# MASTERCLASS_TEST_DATABASE_URL names a PostgreSQL server.
+ENGINE = "postgresql" if __import__("os").environ.get("MASTERCLASS_TEST_DATABASE_URL") else "sqlite"
+
+
+def hold_the_write_lock(engine):
+    """Another process's writer holding the database's write lock (SQLite: BEGIN IMMEDIATE on
+    the file; PostgreSQL: the app's advisory lock in an open transaction). Returns release()."""
+    if engine.dialect.name == "sqlite":
+        import sqlite3
+
+        holder = sqlite3.connect(engine.url.database, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+
+        def release():
+            holder.execute("ROLLBACK")
+            holder.close()
+        return release
+    import psycopg
+
+    from masterclass.db import WRITE_LOCK_KEY
+
+    holder = psycopg.connect(engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+    holder.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+
+    def release():
+        holder.rollback()
+        holder.close()
+    return release

@@ -30,12 +30,15 @@ def free_port() -> int:
 class Gunicorn:
     """gunicorn wsgi:app with the README's worker settings, on a database of the test's."""
 
-    def __init__(self, db_path: Path, upload_dir: Path, workers: int = 2, threads: int = 8):
+    def __init__(self, db_path: Path | str, upload_dir: Path, workers: int = 2, threads: int = 8,
+                 extra_env: dict | None = None):
+        """``db_path``: a SQLite file, or a database URL (the ``database_url`` fixture's)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
-            "MASTERCLASS_DATABASE_URL": f"sqlite:///{db_path}",
+            **(extra_env or {}),
+            "MASTERCLASS_DATABASE_URL": db_path if isinstance(db_path, str) else f"sqlite:///{db_path}",
             "MASTERCLASS_UPLOAD_DIR": str(upload_dir),
             "MASTERCLASS_SECRET_KEY": "real-server-test-key",
             "MASTERCLASS_SESSION_COOKIE_SECURE": "false",

@@ -5,7 +5,7 @@ import stat
 
 from masterclass import create_app
 
-from .helpers import text_of
+from .helpers import ENGINE, text_of
 
 
 def test_prefixed_environment_overrides_defaults(monkeypatch, tmp_path):
@@ -42,7 +42,10 @@ def test_health_answers_ok(client):
     report = response.get_json()
     assert report["status"] == "ok" and report["database"] == "ok"
     assert report["database_writable"] is True and report["upload_folder_writable"] is True
-    assert report["database_free_mb"] >= report["min_free_mb"] == 50
+    if ENGINE == "sqlite":  # the file's disk; a database server's own disk is not ours to see
+        assert report["database_free_mb"] >= report["min_free_mb"] == 50
+    else:
+        assert report["database_free_mb"] is None and report["min_free_mb"] == 50
     assert report["upload_free_mb"] >= 50
 
 

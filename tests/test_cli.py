@@ -68,6 +68,7 @@ def test_demo_moderator_gets_a_fresh_printed_password(runner, app):
     assert user.role == "moderator" and user.check_password(password)
 
 
+@pytest.mark.sqlite_only
 def test_backup_is_a_consistent_copy_that_opens_in_the_app(runner, app, demo, tmp_path):
     dest = tmp_path / "copies" / "backup.db"
     result = runner.invoke(args=["backup", str(dest)])
@@ -94,6 +95,17 @@ def test_backup_refuses_a_non_sqlite_database(tmp_path):
     assert not (tmp_path / "b.db").exists()
 
 
+@pytest.mark.sqlite_only
 def test_backup_refuses_a_folder_as_destination(runner, demo, tmp_path):
     result = runner.invoke(args=["backup", str(tmp_path)])
     assert result.exit_code != 0
+
+
+@pytest.mark.sqlite_only
+def test_copy_database_into_sqlite_is_refused_cleanly(runner, app, tmp_path):
+    """copy-database moves a site into PostgreSQL (tests/test_postgresql.py): on SQLite, a clear error."""
+    source = tmp_path / "masterclass.db"
+    result = runner.invoke(args=["copy-database", "--from", f"sqlite:///{source}"])
+    assert result.exit_code == 1 and "doit être PostgreSQL" in result.output
+    missing = runner.invoke(args=["copy-database", "--from", f"sqlite:///{tmp_path / 'absent.db'}"])
+    assert missing.exit_code == 1 and "introuvable" in missing.output

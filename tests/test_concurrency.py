@@ -21,9 +21,9 @@ def slug(app, demo):
 
 
 @pytest.fixture
-def server(slug, tmp_path):
+def server(slug, tmp_path, database_url):
     db.session.remove()
-    server = Gunicorn(tmp_path / "masterclass.db", tmp_path / "fiches").start()
+    server = Gunicorn(database_url, tmp_path / "fiches").start()
     yield server
     server.stop()
 

@@ -1,4 +1,4 @@
-"""SQLite settings and write transactions."""
+"""Engine settings and write transactions (SQLite's and PostgreSQL's, each with its counterpart)."""
 
 import sqlite3
 
@@ -9,12 +9,77 @@ from masterclass.db import write_transaction
 from masterclass.extensions import db
 
 
+@pytest.mark.sqlite_only
 def test_connection_pragmas(app):
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 5000
 
 
+@pytest.mark.postgresql_only
+def test_connection_settings_on_postgresql(app):
+    """The counterpart of the pragmas: a lock waited on too long fails (then 503 "busy"),
+    a runaway statement is stopped, and the isolation is READ COMMITTED under the write lock."""
+    assert db.session.execute(text("SHOW lock_timeout")).scalar() == "5s"
+    assert db.session.execute(text("SHOW statement_timeout")).scalar() == "30s"
+    assert db.session.execute(text("SHOW transaction_isolation")).scalar() == "read committed"
+    assert db.engine.pool.size() == 5 and db.engine.dialect.driver == "psycopg"
+
+
+@pytest.mark.postgresql_only
+def test_write_transaction_holds_the_write_lock_from_its_start_on_postgresql(app, demo):
+    """The counterpart of BEGIN IMMEDIATE: the advisory lock is held from the first statement
+    to the commit; another writer waits, then gets it."""
+    import psycopg
+
+    from masterclass.db import WRITE_LOCK_KEY
+
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as other:
+        with write_transaction() as session:
+            session.execute(text("SELECT 1"))
+            assert other.execute("SELECT pg_try_advisory_lock(%s)", (WRITE_LOCK_KEY,)).fetchone()[0] is False
+        assert other.execute("SELECT pg_try_advisory_lock(%s)", (WRITE_LOCK_KEY,)).fetchone()[0] is True
+        other.execute("SELECT pg_advisory_unlock(%s)", (WRITE_LOCK_KEY,))
+
+
+@pytest.mark.postgresql_only
+def test_a_writer_held_too_long_is_a_french_503_with_the_question_kept(make_app):
+    """Another process holds the write lock past lock_timeout: the phone gets 503, Retry-After,
+    its text back; nothing written."""
+    import psycopg
+
+    from masterclass.db import WRITE_LOCK_KEY
+    from masterclass.demo import load_demo
+    from masterclass.models import Question, Seance
+
+    from .helpers import csrf_token, text_of
+
+    app = make_app(DATABASE_LOCK_TIMEOUT_MS=300)
+    with app.app_context():
+        load_demo()
+        with write_transaction() as session:
+            seance = session.scalar(db.select(Seance))
+            seance.questions_open = True
+        page = f"/seances/{seance.slug}/questions"
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        db.session.remove()
+        client = app.test_client()
+        token = csrf_token(client, page)
+        with psycopg.connect(url) as other:
+            other.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+            response = client.post(page, data={"body": "Une question qui doit revenir ?", "author": "",
+                                               "csrf_token": token})
+            other.rollback()
+        assert response.status_code == 503 and response.headers["Retry-After"]
+        assert "Une question qui doit revenir ?" in response.get_data(as_text=True)
+        assert "la vôtre n'est pas encore partie" in text_of(response)
+        assert db.session.scalar(db.select(db.func.count(Question.id)).where(
+            Question.body == "Une question qui doit revenir ?")) == 0
+        db.session.remove()
+
+
+@pytest.mark.sqlite_only
 def test_write_transaction_holds_the_write_lock_from_its_start(app, demo):
     path = db.engine.url.database
     with write_transaction() as session:

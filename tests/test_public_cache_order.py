@@ -62,7 +62,7 @@ def test_two_servers_whose_clocks_differ_keep_the_page_current(app, make_seance,
     make_seance(title="Séance Logement")  # changed last, by the clock of the test
     _user, password = make_user()
     slug, kept_id, waiting_id = seance.slug, kept.id, waiting.id
-    db_path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    db_path = app.config["SQLALCHEMY_DATABASE_URI"]  # a file or a server: either engine
     db.session.remove()
     db.engine.dispose()
 

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from masterclass import create_app
 from masterclass.db import write_transaction
@@ -58,13 +58,26 @@ def burst(prepared, path, label, until_taken=False):
         return list(pool.map(send, enumerate(prepared)))
 
 
-def stored_bodies(db_path: Path, label: str) -> set[str]:
+def stored_bodies(db_path: Path | str, label: str) -> set[str]:
+    """Question bodies stored under a label: a SQLite file, or any database's URL."""
+    if isinstance(db_path, str):
+        from sqlalchemy import create_engine
+
+        from masterclass.config import normalize_database_url
+
+        engine = create_engine(normalize_database_url(db_path))
+        try:
+            with engine.connect() as conn:
+                return set(conn.execute(text("SELECT body FROM question WHERE body LIKE :label"),
+                                        {"label": f"{label}%"}).scalars())
+        finally:
+            engine.dispose()
     with sqlite3.connect(db_path) as conn:
         return {row[0] for row in conn.execute("SELECT body FROM question WHERE body LIKE ?", (f"{label}%",))}
 
 
-def test_sigterm_in_the_middle_of_a_burst_loses_no_acknowledged_question(slug, tmp_path):
-    db_path, path = tmp_path / "masterclass.db", f"/seances/{slug}/questions"
+def test_sigterm_in_the_middle_of_a_burst_loses_no_acknowledged_question(slug, tmp_path, database_url):
+    db_path, path = database_url, f"/seances/{slug}/questions"
     server = Gunicorn(db_path, tmp_path / "fiches").start()
     try:
         prepared = phones(server.url, path, 200)
@@ -86,6 +99,7 @@ def test_sigterm_in_the_middle_of_a_burst_loses_no_acknowledged_question(slug, t
         restarted.stop()
 
 
+@pytest.mark.sqlite_only
 def test_backup_during_a_burst_is_consistent_and_opens(slug, tmp_path):
     db_path, path = tmp_path / "masterclass.db", f"/seances/{slug}/questions"
     server = Gunicorn(db_path, tmp_path / "fiches").start()

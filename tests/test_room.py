@@ -137,15 +137,11 @@ def test_demo_room_for_a_newcomer(runner, app):
     assert soup(page).find("textarea", attrs={"name": "body"}) is not None  # open for questions today
 
 
-def test_a_login_over_plain_http_explains_what_is_wrong(migrated_db, tmp_path):
+def test_a_login_over_plain_http_explains_what_is_wrong(database_url, tmp_path):
     """The production command served over plain http: the Secure session cookie never comes back."""
-    import shutil
-
     from .realserver import Gunicorn, Phone
 
-    db_path = tmp_path / "site.db"
-    shutil.copy(migrated_db, db_path)
-    server = Gunicorn(db_path, tmp_path / "fiches", workers=1, threads=2)
+    server = Gunicorn(database_url, tmp_path / "fiches", workers=1, threads=2)
     del server.env["MASTERCLASS_SESSION_COOKIE_SECURE"]  # the default: Secure under gunicorn
     server.start()
     try:

@@ -1,6 +1,7 @@
 """Sign-in throttles shared by gunicorn workers through a shared Flask-Limiter storage (Redis),
 as README's production set-up with MASTERCLASS_RATELIMIT_STORAGE_URI does."""
 
+import os
 import shutil
 import subprocess
 import time
@@ -13,6 +14,18 @@ from .tools import require
 
 @pytest.fixture
 def redis_url(tmp_path):
+    """A Redis for the test: the run's own (MASTERCLASS_TEST_REDIS_URL, `make test-postgresql`),
+    emptied after the test, or a redis-server started for this test alone."""
+    shared = os.environ.get("MASTERCLASS_TEST_REDIS_URL")
+    if shared:
+        import redis
+
+        client = redis.Redis.from_url(shared)
+        client.flushdb()
+        yield shared
+        client.flushdb()
+        client.close()
+        return
     server = shutil.which("redis-server")
     require(bool(server), "redis-server")
     port = free_port()
@@ -38,13 +51,13 @@ def redis_url(tmp_path):
     process.wait(timeout=10)
 
 
-def test_failed_sign_ins_are_counted_across_workers(app, make_user, tmp_path, redis_url):
+def test_failed_sign_ins_are_counted_across_workers(app, make_user, tmp_path, redis_url, database_url):
     from masterclass.extensions import db
 
     make_user(email="anne@example.org", password="mot de passe sûr")
     db.session.remove()
     db.engine.dispose()
-    server = Gunicorn(tmp_path / "masterclass.db", tmp_path / "fiches", workers=2, threads=2)
+    server = Gunicorn(database_url, tmp_path / "fiches", workers=2, threads=2)
     server.env.update({"MASTERCLASS_RATELIMIT_STORAGE_URI": redis_url, "MASTERCLASS_PROXY_COUNT": "1"})
     server.start()
     try:

@@ -1,10 +1,17 @@
-"""The full-text index on SQLite (FTS5): the one module that speaks FTS5.
+"""The full-text index: one interface (sync_after_flush, rebuild, query), one backend per engine.
 
-One FTS5 table holds what the public may find: published séances, their approved and
-answered questions, their fiches. It is kept in sync by the same transactions that change
-the data (an after-flush hook), created by a migration and rebuilt by `flask reindex`.
-A PostgreSQL path (tsvector) would sit beside this module with the same three functions:
-sync_after_flush, rebuild, query.
+One table, ``search_index``, holds what the public may find: published séances, their approved
+and answered questions, their fiches. It is kept in sync by the same transactions that change
+the data (an after-flush hook), created by a migration and rebuilt by `flask reindex`. Rows are
+written the same way on both engines; what differs is how they are searched:
+
+- SQLite: an FTS5 virtual table (unicode61, diacritics removed, prefix indexes), bm25 ranking.
+- PostgreSQL: a plain table with a generated ``tsvector`` (configuration ``masterclass_fr``:
+  ``simple`` + ``unaccent``), one partial GIN index per kind, prefix tsqueries, ts_rank.
+
+On both, the query is built from the words typed (never their syntax), each a prefix of its
+rough French stem, all required; titles and snippets are highlighted here in Python over the
+stored text (escaped later, <mark> added then), so results read the same on both engines.
 """
 
 import html
@@ -53,7 +60,7 @@ SELECT :rowid, 'seance', s.id, s.id, s.title,
        s.concept || ' ' || :summary || ' ' || s.speaker_name || ' ' || s.speaker_role || ' ' ||
        s.city || ' ' || s.venue || ' ' || coalesce(t.name, '')
 FROM seance s LEFT JOIN theme t ON t.id = s.theme_id
-WHERE s.id = :id AND s.published = 1
+WHERE s.id = :id AND s.published = TRUE
 """
 # A question's written answer is searched with it (the question is the hit): its plain text
 # follows the question's in the body column.
@@ -61,14 +68,14 @@ QUESTION_ROW = """
 INSERT INTO search_index (rowid, kind, ref_id, seance_id, title, body)
 SELECT :base + q.id, 'question', q.id, q.seance_id, '', q.body || ' ' || :answer
 FROM question q JOIN seance s ON s.id = q.seance_id
-WHERE q.id = :id AND s.published = 1 AND q.status IN ('approved', 'answered')
+WHERE q.id = :id AND s.published = TRUE AND q.status IN ('approved', 'answered')
   AND q.merged_into_id IS NULL
 """
 FICHE_ROW = """
 INSERT INTO search_index (rowid, kind, ref_id, seance_id, title, body)
 SELECT :base + f.id, 'fiche', f.id, f.seance_id, f.title, f.description
 FROM fiche f JOIN seance s ON s.id = f.seance_id
-WHERE f.id = :id AND s.published = 1
+WHERE f.id = :id AND s.published = TRUE
 """
 DELETE_ROW = "DELETE FROM search_index WHERE rowid = :rowid"
 
@@ -104,8 +111,6 @@ def sync_after_flush(session: Session, _flush_context) -> None:
     from ..fiches.models import Fiche
     from ..questions.models import Question
 
-    if session.get_bind().dialect.name != "sqlite":
-        return
     seances, others = set(), set()
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, Seance):
@@ -135,11 +140,11 @@ REBUILD = [
     "DELETE FROM search_index",
     """INSERT INTO search_index (rowid, kind, ref_id, seance_id, title, body)
         SELECT :fiche_base + f.id, 'fiche', f.id, f.seance_id, f.title, f.description
-        FROM fiche f JOIN seance s ON s.id = f.seance_id WHERE s.published = 1""",
+        FROM fiche f JOIN seance s ON s.id = f.seance_id WHERE s.published = TRUE""",
     """INSERT INTO search_index (rowid, kind, ref_id, seance_id, title, body)
         SELECT :question_base + q.id, 'question', q.id, q.seance_id, '', q.body
         FROM question q JOIN seance s ON s.id = q.seance_id
-        WHERE s.published = 1 AND q.status IN ('approved', 'answered')
+        WHERE s.published = TRUE AND q.status IN ('approved', 'answered')
           AND q.merged_into_id IS NULL""",
 ]
 
@@ -150,13 +155,14 @@ def rebuild(session) -> int:
     for statement in REBUILD:
         connection.execute(text(statement), {"fiche_base": rowid("fiche", 0),
                                              "question_base": rowid("question", 0)})
-    for seance_id in connection.execute(text("SELECT id FROM seance WHERE published = 1")).scalars():
+    for seance_id in connection.execute(text("SELECT id FROM seance WHERE published = TRUE")).scalars():
         _sync(connection, "seance", seance_id)
     # Questions with a written answer: again, with the answer's plain text.
     for question_id in connection.execute(text(
             "SELECT id FROM question WHERE answer_html IS NOT NULL")).scalars().all():
         _sync(connection, "question", question_id)
-    connection.execute(text("INSERT INTO search_index(search_index) VALUES ('optimize')"))
+    if connection.dialect.name == "sqlite":
+        connection.execute(text("INSERT INTO search_index(search_index) VALUES ('optimize')"))
     return connection.execute(text("SELECT count(*) FROM search_index")).scalar()
 
 
@@ -180,20 +186,67 @@ STOP_WORDS = {"les", "des", "une", "qui", "que", "quoi", "est", "sont", "pour", 
               "not", "near", "the"}
 
 
-def to_match(raw: str) -> str | None:
-    """What a person typed, as a safe FTS5 query: words only (FTS5 syntax is never passed
-    through), each a quoted prefix, all required. None when nothing searchable is left."""
-    words = re.findall(r"\w+", raw[:MAX_QUERY_CHARS].lower())
+def _fold(word: str) -> str:
+    """Lower case, accents removed: how both engines' indexes see a word."""
+    word = unicodedata.normalize("NFKD", word.lower())
+    return "".join(ch for ch in word if not unicodedata.combining(ch))
+
+
+def search_terms(raw: str) -> list[str]:
+    """The prefixes a search looks for: the words typed (their syntax never passed through),
+    folded, stop words and short words left out, each cut to its rough French stem."""
     terms = []
-    for word in words:
-        word = unicodedata.normalize("NFKD", word)
-        word = "".join(ch for ch in word if not unicodedata.combining(ch)).replace("_", "")
-        if len(word) < 3 or word in STOP_WORDS or word in terms:
+    for word in re.findall(r"\w+", raw[:MAX_QUERY_CHARS].lower()):
+        word = _fold(word).replace("_", "")
+        if len(word) < 3 or word in STOP_WORDS or word in terms or not word.isalnum():
             continue
         terms.append(word)
-    if not terms:
-        return None
-    return " ".join(f'"{_stem(term)[:PREFIX_MAX]}"*' for term in terms[:MAX_TERMS])
+    return [_stem(term)[:PREFIX_MAX] for term in terms[:MAX_TERMS]]
+
+
+def to_match(raw: str) -> str | None:
+    """What a person typed, as a safe FTS5 query: each term a quoted prefix, all required.
+    None when nothing searchable is left."""
+    terms = search_terms(raw)
+    return " ".join(f'"{term}"*' for term in terms) if terms else None
+
+
+def to_tsquery(raw: str) -> str | None:
+    """The same terms as a PostgreSQL tsquery: each a prefix (``:*``), all required. Terms are
+    letters and digits only, so nothing typed is ever read as tsquery syntax."""
+    terms = search_terms(raw)
+    return " & ".join(f"{term}:*" for term in terms) if terms else None
+
+
+WORD = re.compile(r"\w+")
+SNIPPET_WORDS = 32
+
+
+def _matches(word: str, terms: list[str]) -> bool:
+    folded = _fold(word)
+    return any(folded.startswith(term) for term in terms)
+
+
+def highlight(text_: str, terms: list[str]) -> str:
+    """The whole text, each matching word between START and END."""
+    return WORD.sub(lambda m: f"{START}{m.group()}{END}" if _matches(m.group(), terms) else m.group(),
+                    text_ or "")
+
+
+def snippet(text_: str, terms: list[str], words: int = SNIPPET_WORDS) -> str:
+    """About ``words`` words of the text around its first match (the text's start when none),
+    matches marked, "…" where text was cut."""
+    text_ = text_ or ""
+    spans = [m.span() for m in WORD.finditer(text_)]
+    if len(spans) <= words:
+        return highlight(text_, terms)
+    first = next((i for i, (a, b) in enumerate(spans) if _matches(text_[a:b], terms)), 0)
+    start = max(0, min(first - words // 4, len(spans) - words))
+    end = start + words
+    begin_at = spans[start][0] if start > 0 else 0
+    end_at = spans[end - 1][1] if end < len(spans) else len(text_)
+    return (("…" if start > 0 else "") + highlight(text_[begin_at:end_at], terms)
+            + ("…" if end < len(spans) else ""))
 
 
 @dataclass
@@ -214,10 +267,18 @@ MAX_CANDIDATES = 100
 def query(session, raw: str, kind: str, limit: int, offset: int = 0) -> tuple[list[Hit], bool]:
     """Best matches of one kind, ranked (a match in a title counts five times), from offset;
     and whether more follow."""
-    match = to_match(raw)
-    if match is None or offset >= MAX_CANDIDATES:
+    terms = search_terms(raw)
+    if not terms or offset >= MAX_CANDIDATES:
         return [], False
-    params = {"match": match, **kind_range(kind)}
+    search = _query_postgresql if session.get_bind().dialect.name == "postgresql" else _query_sqlite
+    rows = search(session, terms, kind, limit + 1, offset)
+    more = len(rows) > limit and offset + limit < MAX_CANDIDATES
+    return [Hit(kind_, ref_id, seance_id, highlight(title, terms), snippet(body, terms))
+            for kind_, ref_id, seance_id, title, body in rows[:limit]], more
+
+
+def _query_sqlite(session, terms: list[str], kind: str, limit: int, offset: int) -> list[tuple]:
+    params = {"match": " ".join(f'"{term}"*' for term in terms), **kind_range(kind)}
     # The newest candidates first (a walk down the doclists within the kind's rowid range),
     # then rank only those: a rowid range is a constraint FTS5 applies while matching, where
     # "rowid IN (...)" would make it re-match row by row.
@@ -227,15 +288,28 @@ def query(session, raw: str, kind: str, limit: int, offset: int = 0) -> tuple[li
             WHERE search_index MATCH :match AND rowid BETWEEN :lo AND :hi
             ORDER BY rowid DESC LIMIT :candidates)"""), {**params, "candidates": MAX_CANDIDATES}).scalar()
     if lowest is None:
-        return [], False
-    rows = session.execute(text("""
-        SELECT kind, ref_id, seance_id,
-               highlight(search_index, 3, :start, :end),
-               snippet(search_index, 4, :start, :end, '…', 32)
+        return []
+    return session.execute(text("""
+        SELECT kind, ref_id, seance_id, title, body
         FROM search_index
         WHERE search_index MATCH :match AND rowid BETWEEN :lowest AND :hi
         ORDER BY bm25(search_index, 0, 0, 0, 5.0, 1.0)
-        LIMIT :limit OFFSET :offset"""), {**params, "lowest": lowest, "limit": limit + 1, "offset": offset,
-                                          "start": START, "end": END}).all()
-    more = len(rows) > limit and offset + limit < MAX_CANDIDATES
-    return [Hit(*row) for row in rows[:limit]], more
+        LIMIT :limit OFFSET :offset"""), {**params, "lowest": lowest, "limit": limit, "offset": offset}).all()
+
+
+def _query_postgresql(session, terms: list[str], kind: str, limit: int, offset: int) -> list[tuple]:
+    # The kind is written into the statement (one of three names of ours, never typed), so the
+    # planner sees the predicate of that kind's partial GIN index. The newest candidates first,
+    # then rank only those, as on SQLite. Weights {D, C, B, A}: a title (A) counts five bodies (B).
+    assert kind in KIND_CODE
+    return session.execute(text(f"""
+        WITH candidates AS (
+            SELECT rowid, kind, ref_id, seance_id, title, body, document FROM search_index
+            WHERE kind = '{kind}' AND document @@ to_tsquery('masterclass_fr', :tsquery)
+            ORDER BY rowid DESC LIMIT :candidates)
+        SELECT kind, ref_id, seance_id, title, body FROM candidates
+        ORDER BY ts_rank('{{0.1, 0.2, 0.2, 1.0}}', document, to_tsquery('masterclass_fr', :tsquery)) DESC,
+                 rowid DESC
+        LIMIT :limit OFFSET :offset"""),  # noqa: S608 (kind: checked above)
+        {"tsquery": " & ".join(f"{term}:*" for term in terms), "candidates": MAX_CANDIDATES,
+         "limit": limit, "offset": offset}).all()

@@ -21,8 +21,26 @@ branch_labels = None
 depends_on = None
 
 BUMP = "BEGIN UPDATE public_generation SET value = value + 1; END"
-QUESTION_TRIGGER = ("CREATE TRIGGER question_update_public_generation AFTER UPDATE OF {columns} ON question "
-                    "WHEN NOT (OLD.status = 'pending' AND NEW.status = 'pending') " + BUMP)
+QUESTION_WHEN = ("AFTER UPDATE OF {columns} ON question "
+                 "WHEN NOT (OLD.status = 'pending' AND NEW.status = 'pending')")
+
+
+def _create(name: str, when: str) -> None:
+    """CREATE TRIGGER in the engine's own words (PostgreSQL: row-level, the plpgsql function
+    of migration d9f1b7c3e5a2, the WHEN condition in parentheses)."""
+    if op.get_bind().dialect.name != "postgresql":
+        op.execute(f"CREATE TRIGGER {name} {when} {BUMP}")
+        return
+    head, _, condition = when.partition(" WHEN ")
+    op.execute(f"CREATE TRIGGER {name} {head} FOR EACH ROW "
+               + (f"WHEN ({condition}) " if condition else "")
+               + "EXECUTE FUNCTION bump_public_generation()")
+
+
+def _drop(name: str) -> None:
+    table = name.split("_")[0]
+    on = f" ON {table}" if op.get_bind().dialect.name == "postgresql" else ""
+    op.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
 
 
 def upgrade():
@@ -35,14 +53,15 @@ def upgrade():
     op.add_column('seance', sa.Column('summary_source', sa.Text(), nullable=False, server_default=''))
     op.add_column('seance', sa.Column('fiche_intro', sa.Text(), nullable=False, server_default=''))
     op.add_column('seance', sa.Column('fiche_key_points', sa.Text(), nullable=False, server_default=''))
-    op.add_column('fiche', sa.Column('drafted', sa.Boolean(), nullable=False, server_default='0'))
-    op.execute("DROP TRIGGER IF EXISTS question_update_public_generation")
-    op.execute(QUESTION_TRIGGER.format(columns="seance_id, author, body, status, answer_html"))
+    op.add_column('fiche', sa.Column('drafted', sa.Boolean(), nullable=False, server_default=sa.false()))
+    _drop("question_update_public_generation")
+    _create("question_update_public_generation",
+            QUESTION_WHEN.format(columns="seance_id, author, body, status, answer_html"))
 
 
 def downgrade():
-    op.execute("DROP TRIGGER IF EXISTS question_update_public_generation")
-    op.execute(QUESTION_TRIGGER.format(columns="seance_id, author, body, status"))
+    _drop("question_update_public_generation")
+    _create("question_update_public_generation", QUESTION_WHEN.format(columns="seance_id, author, body, status"))
     # ALTER TABLE ... DROP COLUMN (SQLite >= 3.35), not a table rebuild that would drop triggers.
     op.drop_column('fiche', 'drafted')
     for column in ('fiche_key_points', 'fiche_intro', 'summary_source', 'summary_format'):

@@ -23,9 +23,25 @@ TABLES = ('seance', 'theme')
 EVENTS = ('insert', 'update', 'delete')
 
 
+# PostgreSQL: the same counter, bumped by one trigger function (plpgsql), row-level triggers.
+PG_FUNCTION = """CREATE OR REPLACE FUNCTION bump_public_generation() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE public_generation SET value = value + 1;
+    RETURN NULL;
+END $$"""
+
+
 def upgrade():
     op.execute("INSERT INTO public_generation (id, value) SELECT 1, 0 "
                "WHERE NOT EXISTS (SELECT 1 FROM public_generation)")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(PG_FUNCTION)
+        for table in TABLES:
+            for event in EVENTS:
+                op.execute(f"CREATE TRIGGER {table}_{event}_public_generation AFTER {event.upper()} "
+                           f"ON {table} FOR EACH ROW EXECUTE FUNCTION bump_public_generation()")
+        return
     for table in TABLES:
         for event in EVENTS:
             op.execute(f"CREATE TRIGGER {table}_{event}_public_generation AFTER {event.upper()} "
@@ -33,6 +49,10 @@ def upgrade():
 
 
 def downgrade():
+    postgresql = op.get_bind().dialect.name == "postgresql"
     for table in TABLES:
         for event in EVENTS:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_{event}_public_generation")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_{event}_public_generation"
+                       + (f" ON {table}" if postgresql else ""))
+    if postgresql:
+        op.execute("DROP FUNCTION IF EXISTS bump_public_generation()")

@@ -38,13 +38,31 @@ TRIGGERS = {
 }
 
 
-def upgrade():
-    op.execute("DROP TRIGGER IF EXISTS seance_update_public_generation")
-    for name, when in TRIGGERS.items():
+def _create(name: str, when: str) -> None:
+    """CREATE TRIGGER in the engine's own words (PostgreSQL: row-level, the plpgsql function
+    of migration d9f1b7c3e5a2, the WHEN condition in parentheses)."""
+    if op.get_bind().dialect.name != "postgresql":
         op.execute(f"CREATE TRIGGER {name} {when} {BUMP}")
+        return
+    head, _, condition = when.partition(" WHEN ")
+    op.execute(f"CREATE TRIGGER {name} {head} FOR EACH ROW "
+               + (f"WHEN ({condition}) " if condition else "")
+               + "EXECUTE FUNCTION bump_public_generation()")
+
+
+def _drop(name: str) -> None:
+    table = name.split("_")[0]
+    on = f" ON {table}" if op.get_bind().dialect.name == "postgresql" else ""
+    op.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
+
+
+def upgrade():
+    _drop("seance_update_public_generation")
+    for name, when in TRIGGERS.items():
+        _create(name, when)
 
 
 def downgrade():
     for name in TRIGGERS:
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    op.execute(f"CREATE TRIGGER seance_update_public_generation AFTER UPDATE ON seance {BUMP}")
+        _drop(name)
+    _create("seance_update_public_generation", "AFTER UPDATE ON seance")

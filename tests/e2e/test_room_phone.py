@@ -197,19 +197,17 @@ def test_long_words_and_urls_never_widen_a_page(browser, room, make_question, ma
 def test_a_question_the_database_cannot_take_comes_back_with_the_reason(browser, room, app):
     """The server answers 503 (here the database stays locked by another writer): the phone
     shows why, the text still in the box, and no "thank you"."""
-    import sqlite3
+    from ..helpers import hold_the_write_lock
 
     page = phone(browser)
     page.goto(room.url + "/questions")
     page.get_by_label("Votre question").fill("Une question pendant que la base est prise ?")
-    holder = sqlite3.connect(db.engine.url.database, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
+    release = hold_the_write_lock(db.engine)
     try:
         page.get_by_role("button", name="Envoyer ma question").click()
         expect(page.get_by_text("Beaucoup de questions arrivent en même temps")).to_be_visible(timeout=14_000)
     finally:
-        holder.execute("ROLLBACK")
-        holder.close()
+        release()
     expect(page.get_by_label("Votre question")).to_have_value("Une question pendant que la base est prise ?")
     expect(page.get_by_text("Merci ! Votre question est envoyée")).to_have_count(0)
     page.get_by_role("button", name="Envoyer ma question").click()

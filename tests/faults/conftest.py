@@ -12,7 +12,15 @@ import pytest
 from masterclass import create_app
 from masterclass.extensions import db
 
-from ..conftest import TEST_SECRET, BufferedClient
+from ..conftest import (
+    PG_URL,
+    TEST_SECRET,
+    BufferedClient,
+    dispose,
+    drop_pg_database,
+    new_pg_database,
+    pg_database_url,
+)
 
 needs_root = pytest.mark.skipif(
     os.geteuid() != 0,
@@ -71,12 +79,13 @@ def small_disk(tmp_path):
         subprocess.run(["umount", "-l", str(path)], check=False)
 
 
-def make_fault_app(db_path: Path, upload_dir: Path, **extra):
-    """An app on a database and an upload folder placed where the test wants them."""
+def make_fault_app(db_path: Path | str, upload_dir: Path, **extra):
+    """An app on a database (a SQLite file where the test wants it, or a URL) and an upload
+    folder placed where the test wants them."""
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": TEST_SECRET,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "SQLALCHEMY_DATABASE_URI": db_path if isinstance(db_path, str) else f"sqlite:///{db_path}",
         "UPLOAD_DIR": str(upload_dir),
         "RATELIMIT_ENABLED": False,
         **extra,
@@ -87,12 +96,17 @@ def make_fault_app(db_path: Path, upload_dir: Path, **extra):
 
 @pytest.fixture
 def app_on(migrated_db):
-    """Factory: an app whose database (a copy of the migrated one) sits in db_dir."""
-    made = []
+    """Factory: an app whose database (a copy of the migrated one) sits in db_dir (on
+    PostgreSQL: a clone of the template, wherever the server keeps it)."""
+    made, databases = [], []
 
     def _make(db_dir: Path, upload_dir: Path, **extra):
-        db_path = db_dir / "masterclass.db"
-        shutil.copy(migrated_db, db_path)
+        if PG_URL:
+            databases.append(new_pg_database(migrated_db))
+            db_path = pg_database_url(databases[-1])
+        else:
+            db_path = db_dir / "masterclass.db"
+            shutil.copy(migrated_db, db_path)
         app = make_fault_app(db_path, upload_dir, **extra)
         made.append(app)
         return app
@@ -101,7 +115,9 @@ def app_on(migrated_db):
     for app in made:
         with app.app_context():
             db.session.remove()
-            db.engine.dispose()
+        dispose(app)
+    for name in databases:
+        drop_pg_database(name)
 
 
 @pytest.fixture

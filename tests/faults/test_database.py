@@ -13,6 +13,10 @@ from masterclass.models import Question, Seance
 
 from ..helpers import HTMX, csrf_token, text_of
 
+# The disk and file faults of a SQLite site (a PostgreSQL server's are its own: see
+# tests/test_postgresql.py for a server going away).
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture
 def disk(small_disk):

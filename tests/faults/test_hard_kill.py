@@ -28,6 +28,10 @@ from masterclass.models import Seance
 from ..files import pdf
 from ..realserver import Gunicorn, Phone
 
+# The disk and file faults of a SQLite site (a PostgreSQL server's are its own: see
+# tests/test_postgresql.py for a server going away).
+pytestmark = pytest.mark.sqlite_only
+
 EMAIL, PASSWORD = "moderatrice@example.org", "mot de passe sûr"
 
 

@@ -22,9 +22,13 @@ from ..files import pdf
 from ..realserver import Gunicorn, Phone
 from .test_hard_kill import EMAIL, PASSWORD, multipart, send
 
-pytestmark = pytest.mark.skipif(
+# The disk and file faults of a SQLite site (a PostgreSQL server's are its own: see
+# tests/test_postgresql.py for a server going away).
+SQLITE_ONLY = pytest.mark.sqlite_only
+
+pytestmark = [SQLITE_ONLY, pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("setpriv") is None,
-    reason="needs root and setpriv (util-linux) to run the server without CAP_DAC_OVERRIDE")
+    reason="needs root and setpriv (util-linux) to run the server without CAP_DAC_OVERRIDE")]
 
 
 @pytest.fixture

@@ -3,11 +3,16 @@
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, text
 
 from masterclass.db import WAL_SIZE_LIMIT, write_transaction
 from masterclass.extensions import db
 from masterclass.models import Question, Seance
+
+# The disk and file faults of a SQLite site (a PostgreSQL server's are its own: see
+# tests/test_postgresql.py for a server going away).
+pytestmark = pytest.mark.sqlite_only
 
 
 def wal_size(app) -> int:
