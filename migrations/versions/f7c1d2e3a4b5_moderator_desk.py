@@ -7,7 +7,7 @@ a merge remembers which question it came from (``vote.merged_from_id``): undoing
 takes back exactly those. Plain ADD COLUMN (no table rebuild): the tables' triggers stay.
 
 Revision ID: f7c1d2e3a4b5
-Revises: c8e2f4a6b1d3
+Revises: 0a9e4c7d2b18
 Create Date: 2026-11-29 04:45:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f7c1d2e3a4b5'
-down_revision = 'c8e2f4a6b1d3'
+down_revision = '0a9e4c7d2b18'
 branch_labels = None
 depends_on = None
 
