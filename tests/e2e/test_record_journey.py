@@ -46,6 +46,7 @@ def test_written_answers_fiche_draft_and_the_public_record(browser, live_server,
         expect(mod.locator("#apercu-answer .rich-text")).to_be_visible()
         mod.get_by_role("button", name="Publier la réponse").click()
         expect(mod.get_by_text("Réponse écrite publiée.")).to_be_visible()
+        mod.goto(f"{live_server}/moderation/seances/{demo.slug}/questions?statut=tous")  # every status
         expect(mod.locator(f"#question-{question_id} .written-answer")).to_be_visible()
     expect(mod.locator(f"#question-{set_aside.id} .answer-link")).to_have_count(0)
 
