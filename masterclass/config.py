@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Config:
@@ -48,6 +49,8 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    # Where séances take place: the export's dates and times (MASTERCLASS_TIMEZONE).
+    TIMEZONE = "Europe/Paris"
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -89,6 +92,12 @@ def finish(config, instance_path: str, production: bool) -> None:
     # A margin over the file limit for the form's other fields: a file just over the limit
     # is refused by the view, with the title and description kept; far over it, by Werkzeug.
     config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_BYTES"] + 1024 * 1024
+    try:
+        ZoneInfo(str(config["TIMEZONE"]))
+    except (ValueError, ZoneInfoNotFoundError) as error:
+        raise RuntimeError(f"MASTERCLASS_TIMEZONE={config['TIMEZONE']!r} is not a time zone "
+                           "(e.g. Europe/Paris, America/Cayenne)") from error
+    config["BABEL_DEFAULT_TIMEZONE"] = config["TIMEZONE"]
     if config.get("SESSION_COOKIE_SECURE") is None:
         config["SESSION_COOKIE_SECURE"] = production
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]

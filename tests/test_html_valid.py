@@ -30,6 +30,7 @@ MODERATION_PAGES = {
     "fiche-draft": "/moderation/seances/seance-developpement-economique-2019-05-16/fiche-brouillon",
     "answer": "/moderation/questions/1/reponse",
     "queue": "/moderation/seances/seance-developpement-economique-2019-05-16/questions",
+    "queue-all": "/moderation/seances/seance-developpement-economique-2019-05-16/questions?statut=tous&q=a",
 }
 
 

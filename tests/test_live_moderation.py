@@ -141,12 +141,13 @@ def test_export_csv(mod, demo, make_question):
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["id", "submitted_at", "status", "pinned", "votes", "author", "body"]
-    assert len(rows) == 1 + 13
-    bodies = {row[6] for row in rows[1:]}
+    assert rows[0] == ["N°", "Date", "Heure", "Statut", "Épinglée", "Votes", "Auteur", "Source", "Question",
+                       "Texte d'origine", "Fusionnée dans"]
+    assert len(rows) == 1 + 13 and all(len(row) == 11 for row in rows)
+    bodies = {row[8] for row in rows[1:]}
     assert "'=HYPERLINK(\"http://evil\")" in bodies and "'@SUM(A1)" in bodies
     assert "Comment aider une entreprise à recruter ?" in bodies
-    authors = {row[5] for row in rows[1:]}
+    authors = {row[6] for row in rows[1:]}
     assert "'+33 6 00" in authors and "'-moi" in authors
 
 
@@ -161,12 +162,12 @@ def test_csv_cells_that_could_start_a_formula_are_neutralised(mod, demo, make_qu
     make_question(demo, body="Une question ordinaire, sans danger ; merci - Anne", author="Anne")
     response = mod.get(f"/moderation/seances/{demo.slug}/export.csv")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline=""), delimiter=";"))
-    bodies = {row[6] for row in rows[1:]}
+    bodies = {row[8] for row in rows[1:]}
     # Each place a cell could start keeps its text, behind an apostrophe.
     assert bodies >= {"x;'=1+6", "Bonjour\t'=1+3", "a\n'=1+9", "a\r\n'+1+2", "b, '-1+5",
                       "c ;  '@SUM(1+1)", "e;\"'=1+8", "'\t'=1+4", "'=cmd|' /C calc'!A0", "d\n\n'-2+3"}
     assert "Une question ordinaire, sans danger ; merci - Anne" in bodies
-    assert {row[5] for row in rows[1:]} >= {"Bob;'=1+7", "Anne"}
+    assert {row[6] for row in rows[1:]} >= {"Bob;'=1+7", "Anne"}
 
 
 @pytest.mark.parametrize("separators", ["59", "9", "44", "59/9/44"], ids=["semicolon", "tab", "comma",

@@ -279,8 +279,8 @@ def opened_form_from(page, url) -> dict:
     data = {field["name"]: field.get("value", "") for field in form.find_all("input")
             if field.get("name") and field.get("type") not in ("checkbox", "submit")}
     data.update({area["name"]: area.get_text() for area in form.find_all("textarea")})
-    if form.find("input", attrs={"name": "published", "checked": True}):
-        data["published"] = "y"
+    for box in form.find_all("input", attrs={"type": "checkbox", "checked": True}):
+        data[box["name"]] = box.get("value", "y")
     return data
 
 

@@ -57,6 +57,9 @@ class Seance(db.Model):
     published_at: Mapped[datetime | None]
     join_code: Mapped[str] = mapped_column(String(12), unique=True)
     questions_open: Mapped[bool] = mapped_column(default=False)
+    # On (the default): a question waits for a moderator; off: public at once (a moderator
+    # can still set it aside).
+    premoderation: Mapped[bool] = mapped_column(default=True, server_default="1")
     # Bumped on every change a live list shows: the ETag of the live fragments.
     version: Mapped[int] = mapped_column(default=1)
     # Bumped by each save of the edit form (and publication): the form carries the one it was

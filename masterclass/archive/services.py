@@ -209,7 +209,8 @@ def public_questions(seance: Seance) -> list[Question]:
     return list(
         db.session.scalars(
             select(Question)
-            .where(Question.seance_id == seance.id, Question.status.in_(PUBLIC_STATUSES))
+            .where(Question.seance_id == seance.id, Question.status.in_(PUBLIC_STATUSES),
+                   Question.merged_into_id.is_(None))
             .order_by(Question.votes_count.desc(), Question.submitted_at, Question.id)
         )
     )

@@ -39,7 +39,8 @@ def draft(seance: Seance) -> Draft:
     and its counts; set-aside and pending questions are counted, never shown."""
     questions = db.session.scalars(
         select(Question).where(Question.seance_id == seance.id,
-                               Question.status.in_(("approved", "answered")))
+                               Question.status.in_(("approved", "answered")),
+                               Question.merged_into_id.is_(None))
         .order_by(Question.votes_count.desc(), Question.submitted_at, Question.id)).all()
     result = Draft(seance=seance, counts=record_counts(seance.id))
     for question in questions:

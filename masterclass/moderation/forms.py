@@ -4,9 +4,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..formatting import normalise_newlines
+from ..questions.forms import AUTHOR_MAX, _body, _printable, _strip
 
 DEFAULT_TIME = time(18, 0)
 
@@ -41,6 +42,10 @@ class SeanceForm(FlaskForm):
     language = SelectField(_l("Langue de la séance (écran, flux, fiche)"), choices=[
         SelectChoice("fr", "Français"), SelectChoice("en", "English")], validate_choice=True, default="fr")
     published = BooleanField(_l("Publier la séance (visible par tous)"))
+    # On by default: questions wait for a moderator. Left out of the request along with its
+    # marker (a script): the séance keeps its setting.
+    premoderation = BooleanField(_l("Pré-modération : les questions attendent qu'un modérateur les retienne"),
+                                 default=True)
     # The séance's edit_version when the form was opened (edit form only): a save made from
     # an older one is refused, with the other change shown.
     edit_version = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$", message=_l(
@@ -64,3 +69,17 @@ class DraftTextForm(FlaskForm):
                           validators=[Optional(), _max(10_000)])
     key_points = TextAreaField(_l("Points clés (un par ligne)"), filters=[normalise_newlines],
                                validators=[Optional(), _max(10_000)])
+
+
+class FloorQuestionForm(FlaskForm):
+    """A question asked on paper or at the microphone, typed by a moderator."""
+
+    body = _body(_l("Question posée"), _l("Écrivez la question."),
+                 _l("La question doit faire entre 3 et 500 caractères."))
+    author = StringField(_l("Nom (facultatif)"), filters=[_strip], validators=[
+        Optional(), Length(max=AUTHOR_MAX, message=_l("80 caractères au plus.")), _printable])
+    source = SelectField(_l("Source"), choices=[SelectChoice("papier", _l("papier")),
+                                                SelectChoice("micro", _l("micro"))],
+                         validate_choice=False, default="papier", validators=[AnyOf(
+                             ["papier", "micro"],
+                             message=_l("Source inconnue : choisissez « papier » ou « micro »."))])

@@ -9,13 +9,15 @@ from ..errors import RECOVERY
 from ..extensions import db
 from ..models_base import utcnow
 from ..questions import services as question_services
-from ..questions.models import PUBLIC_STATUSES, Question
+from ..questions.models import Question
 from ..questions.services import QuestionError
 from ..sanitize import markdown_to_html
 from . import bp, fiche_draft, services
 from .forms import AnswerForm, DraftTextForm
 
 NOT_ANSWERABLE = {
+    "merged": "Cette question a été fusionnée avec une autre : répondez à la question conservée, "
+              "ou annulez d'abord la fusion.",
     "pending": "Cette question attend encore d'être relue : retenez-la (ou marquez-la répondue) "
                "avant d'y répondre par écrit.",
     "rejected": "Cette question a été écartée : elle n'est publiée nulle part, on ne peut pas y "
@@ -38,7 +40,7 @@ def _answer_page(question: Question, form: AnswerForm, status: int = 200, messag
     return make_response(render_template(
         "moderation/answer.html", question=question, seance=question.seance, form=form,
         message=message, preview=preview,
-        answerable=question.status in PUBLIC_STATUSES), status)
+        answerable=question.is_public), status)
 
 
 @bp.route("/questions/<int:question_id>/reponse", methods=["GET", "POST"])
@@ -53,8 +55,9 @@ def answer(question_id: int):
         return _answer_page(question, form, 400 if form.errors else 200)
     if "apercu" in request.form:  # "Prévisualiser" without JavaScript: nothing saved
         return _answer_page(question, form)
-    if question.status not in PUBLIC_STATUSES:
-        return _answer_page(question, form, 409, _(NOT_ANSWERABLE[question.status]))
+    if not question.is_public:
+        reason = "merged" if question.merged_into_id else question.status
+        return _answer_page(question, form, 409, _(NOT_ANSWERABLE[reason]))
     if not markdown_to_html(form.answer.data):
         form.answer.errors.append(_("Il ne reste rien de cette réponse une fois nettoyée (les scripts "
                                     "et le code HTML non autorisé sont retirés) : écrivez du texte."))

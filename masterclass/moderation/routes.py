@@ -1,6 +1,7 @@
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..archive.models import Seance
@@ -9,12 +10,13 @@ from ..errors import RECOVERY, abort_fr
 from ..extensions import db
 from ..htmx import conditional, fragment_etag, is_htmx, not_modified
 from ..models_base import local_now
+from ..questions import desk
 from ..questions import services as question_services
 from ..questions.forms import QuestionEditForm
 from ..questions.models import STATUSES, Question
 from ..questions.services import QuestionError
 from . import bp, services
-from .forms import SeanceForm
+from .forms import FloorQuestionForm, SeanceForm
 
 
 def _form_data(form: SeanceForm) -> dict:
@@ -25,6 +27,8 @@ def _form_data(form: SeanceForm) -> dict:
         data["summary_format"] = None
     if "language" not in request.form:
         data["language"] = None
+    if "premoderation_shown" not in request.form and "premoderation" not in request.form:
+        data["premoderation"] = None
     return data
 
 
@@ -154,6 +158,7 @@ def _fill(form: SeanceForm, seance) -> None:
     form.summary_format.data = seance.summary_format
     form.language.data = seance.language
     form.published.data = seance.published
+    form.premoderation.data = seance.premoderation
     form.edit_version.data = str(seance.edit_version)
 
 
@@ -161,25 +166,45 @@ def _fill(form: SeanceForm, seance) -> None:
 
 STATUS_LABELS = {"pending": _l("en attente"), "approved": _l("retenue"),
                  "answered": _l("répondue"), "rejected": _l("écartée")}
+SOURCE_LABELS = {"papier": _l("papier"), "micro": _l("micro")}
+TAB_LABELS = {"a-traiter": _l("À traiter"), "retenues": _l("Retenues"), "repondues": _l("Répondues"),
+              "ecartees": _l("Écartées"), "tous": _l("Toutes")}
 
 
-def _queue_context(seance, editing=None) -> dict:
-    questions = question_services.queue(seance.id)
-    return {"seance": seance, "questions": questions, "counts": question_services.counts(questions),
-            "status_labels": STATUS_LABELS, "editing": editing}
+def _view() -> tuple[str, str]:
+    """The tab and the search the moderator is on (query string, or the form that acted)."""
+    values = request.values
+    return desk.parse_tab(values.get("statut")), (values.get("q") or "").strip()[:200]
+
+
+def _queue_context(seance, editing=None, floor=None) -> dict:
+    tab, query = _view()
+    view = desk.desk(seance.id, tab, query)
+    return {"seance": seance, "desk": view, "questions": view.questions, "counts": view.counts,
+            "status_labels": STATUS_LABELS, "source_labels": SOURCE_LABELS, "editing": editing,
+            "tab": tab, "query": query, "tabs": TAB_LABELS, "floor": floor or {}}
+
+
+def queue_page(seance, status=200, message=None, **extra):
+    """The queue page (htmx: the queue alone), with a line saying what was done or refused."""
+    context = {**_queue_context(seance, **extra), "message": message, "message_error": status >= 400}
+    if is_htmx():
+        return make_response(render_template("moderation/_queue.html", **context), status)
+    return make_response(render_template("moderation/queue.html",
+                                         audit=services.audit_trail(seance, limit=20), **context), status)
 
 
 @bp.get("/seances/<slug>/questions")
 def queue(slug: str):
     seance = services.get_seance(slug) or abort(404)
-    return render_template("moderation/queue.html", audit=services.audit_trail(seance, limit=20),
-                           **_queue_context(seance))
+    return queue_page(seance)
 
 
 @bp.get("/seances/<slug>/questions/live")
 def queue_live(slug: str):
     state = question_services.live_state(slug) or abort(404)
-    etag = fragment_etag(state.version, question_services.queue_marker(state.seance_id), "queue")
+    tab, query = _view()
+    etag = fragment_etag(state.version, question_services.queue_marker(state.seance_id), "queue", tab, query)
     cached = not_modified(etag)
     if cached is not None:
         return cached
@@ -188,11 +213,19 @@ def queue_live(slug: str):
     return conditional(response, etag)
 
 
+def _back_to_queue(seance, anchor: str = ""):
+    tab, query = _view()
+    args = {"statut": tab} if tab != desk.DEFAULT_TAB else {}
+    if query:
+        args["q"] = query
+    return redirect(url_for("moderation.queue", slug=seance.slug, **args) + anchor, 303)
+
+
 def _after_question_action(question):
     """htmx: the queue, re-rendered; without JavaScript: back to the queue page."""
     seance = question.seance
     if not is_htmx():
-        return redirect(url_for("moderation.queue", slug=seance.slug) + f"#question-{question.id}", 303)
+        return _back_to_queue(seance, f"#question-{question.id}")
     db.session.expire_all()
     response = make_response(render_template("moderation/_queue.html", **_queue_context(seance)))
     response.headers["HX-Trigger"] = "questions-changed"
@@ -249,11 +282,7 @@ def _correction_refused(question, typed: str, previous: str, message: str, statu
     db.session.expire_all()
     seance = services.get_seance(question.seance.slug)
     editing = {"id": question.id, "body": typed or "", "previous": previous or "", "error": message}
-    context = _queue_context(seance, editing)
-    if is_htmx():
-        return make_response(render_template("moderation/_queue.html", **context), status)
-    return make_response(render_template("moderation/queue.html",
-                                         audit=services.audit_trail(seance, limit=20), **context), status)
+    return queue_page(seance, status, editing=editing)
 
 
 @bp.post("/seances/<slug>/ouverture")
@@ -277,8 +306,128 @@ def set_opening(slug: str):
 @bp.get("/seances/<slug>/export.csv")
 def export_csv(slug: str):
     seance = services.get_seance(slug) or abort(404)
-    body = services.questions_csv(question_services.queue(seance.id))
+    body = services.questions_csv(question_services.queue(seance.id), current_app.config["TIMEZONE"])
     response = make_response(body)
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="questions-{seance.slug}.csv"'
+    return response
+
+
+# --- the desk: batch, questions from the floor, merged duplicates ----------------------------------
+
+DESK_REFUSALS = {
+    "batch_empty": _l("Cochez au moins une question."),
+    "batch_unknown": _l("Certaines questions cochées n'existent pas (ou plus) dans cette séance : "
+                        "rien n'a été modifié. Rechargez la page et recommencez."),
+    "batch_too_many": _l("Trop de questions à la fois (%(max)d au plus) : rien n'a été modifié."),
+    "merge_self": _l("Une question ne peut pas être fusionnée avec elle-même."),
+    "merge_other_seance": _l("Cette question appartient à une autre séance : on ne fusionne que des "
+                             "questions de la même séance."),
+    "merge_into_merged": _l("La question choisie a elle-même été fusionnée dans une autre : "
+                            "fusionnez plutôt dans celle-ci."),
+    "merge_has_duplicates": _l("D'autres questions ont été fusionnées dans celle-ci : annulez d'abord "
+                               "ces fusions, ou fusionnez-les dans la même question."),
+    "already_merged": _l("Cette question est déjà fusionnée : annulez d'abord la fusion."),
+    "not_merged": _l("Cette question n'est pas fusionnée : rien à annuler."),
+    "unknown": _l("Cette question n'existe pas ou a été supprimée."),
+    "bad_source": _l("Source inconnue : choisissez « papier » ou « micro »."),
+}
+
+
+def _desk_refused(seance, error: QuestionError, **extra):
+    message = str(DESK_REFUSALS[error.reason]) % {"max": desk.MAX_BATCH}
+    db.session.expire_all()
+    return queue_page(seance, error.status, message=message, **extra)
+
+
+@bp.post("/seances/<slug>/questions/lot")
+def batch(slug: str):
+    seance = services.get_seance(slug) or abort(404)
+    status = request.form.get("status", "")
+    if status not in STATUSES:
+        abort_fr(400, _("Statut inconnu : choisissez « en attente », « retenue », « répondue » "
+                        "ou « écartée »."))
+    try:
+        ids = desk.parse_ids(request.form.getlist("ids"))
+        changed = desk.batch_status(seance.id, ids, status, current_user.id)
+    except QuestionError as error:
+        return _desk_refused(seance, error)
+    message = ngettext("%(num)d question modifiée.", "%(num)d questions modifiées.", changed)
+    if not is_htmx():
+        flash(message, "success")
+        return _back_to_queue(seance)
+    db.session.expire_all()
+    response = queue_page(seance, message=message)
+    response.headers["HX-Trigger"] = "questions-changed"
+    return response
+
+
+@bp.post("/seances/<slug>/questions/ajouter")
+def add_floor_question(slug: str):
+    seance = services.get_seance(slug) or abort(404)
+    form = FloorQuestionForm()
+    typed = {"body": request.form.get("body", ""), "author": request.form.get("author", ""),
+             "source": request.form.get("source", ""), "open": True}
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort_fr(400, _("Le formulaire a expiré : rechargez la page, puis recommencez."))
+        errors = [str(e) for name in ("body", "author", "source") for e in getattr(form, name).errors]
+        return queue_page(seance, 400, floor={**typed, "error": " ".join(errors)})
+    try:
+        question = desk.add_floor_question(seance.id, form.body.data, form.author.data or "",
+                                           form.source.data, current_user.id)
+    except QuestionError as error:  # pragma: no cover - the form checks the source first
+        return _desk_refused(seance, error, floor={**typed, "error": str(DESK_REFUSALS[error.reason])})
+    if not is_htmx():
+        flash(_("Question n° %(id)s ajoutée et retenue.", id=question.id), "success")
+        return _back_to_queue(seance, f"#question-{question.id}")
+    db.session.expire_all()
+    response = queue_page(seance, message=_("Question n° %(id)s ajoutée et retenue.", id=question.id))
+    response.headers["HX-Trigger"] = "questions-changed"
+    return response
+
+
+@bp.post("/questions/<int:question_id>/fusionner")
+def merge_question(question_id: int):
+    seance = desk.seance_for(question_id) or abort_fr(404, str(DESK_REFUSALS["unknown"]))
+    into = request.form.get("into", "").strip().lstrip("#")
+    if not into.isdigit() or len(into) > 12:
+        return _desk_refused(seance, QuestionError("unknown"))
+    try:
+        question = desk.merge(question_id, int(into), current_user.id)
+    except QuestionError as error:
+        return _desk_refused(seance, error)
+    message = _("Question n° %(id)s fusionnée dans la n° %(into)s.", id=question.id,
+                into=question.merged_into_id)
+    if not is_htmx():
+        flash(message, "success")
+        return _back_to_queue(seance, f"#question-{question.merged_into_id}")
+    response = queue_page(seance, message=message)
+    response.headers["HX-Trigger"] = "questions-changed"
+    return response
+
+
+@bp.post("/questions/<int:question_id>/defusionner")
+def unmerge_question(question_id: int):
+    seance = desk.seance_for(question_id) or abort_fr(404, str(DESK_REFUSALS["unknown"]))
+    try:
+        question = desk.unmerge(question_id, current_user.id)
+    except QuestionError as error:
+        return _desk_refused(seance, error)
+    message = _("Fusion annulée : la question n° %(id)s est de retour.", id=question.id)
+    if not is_htmx():
+        flash(message, "success")
+        return _back_to_queue(seance, f"#question-{question.id}")
+    response = queue_page(seance, message=message)
+    response.headers["HX-Trigger"] = "questions-changed"
+    return response
+
+
+@bp.get("/seances/<slug>/export.xlsx")
+def export_xlsx(slug: str):
+    seance = services.get_seance(slug) or abort(404)
+    body = services.questions_xlsx(question_services.queue(seance.id), current_app.config["TIMEZONE"])
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response.headers["Content-Disposition"] = f'attachment; filename="questions-{seance.slug}.xlsx"'
     return response

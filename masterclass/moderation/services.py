@@ -4,8 +4,10 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy import case, func, select
 
@@ -80,6 +82,10 @@ def _apply(seance: Seance, data: dict) -> list[str]:
     if seance.starts_at != starts_at:
         seance.starts_at = starts_at
         changed.append("date")
+    premoderation = data.get("premoderation")
+    if premoderation is not None and bool(premoderation) != bool(seance.premoderation):
+        seance.premoderation = bool(premoderation)
+        changed.append("premoderation")
     theme = get_or_create_theme(data.get("theme") or "")
     if seance.theme is not theme:
         seance.theme = theme
@@ -115,7 +121,7 @@ def _set_published(seance: Seance, published: bool, user_id: int, session,
 def create_seance(data: dict, user_id: int) -> Seance:
     """A new séance from the authoring form, with its slug and join code; audited."""
     with write_transaction() as session:
-        seance = Seance(published=False, join_code=new_join_code())
+        seance = Seance(published=False, join_code=new_join_code(), premoderation=True)
         _apply(seance, data)
         seance.slug = unique_slug(seance.title, seance.starts_at.date())
         session.add(seance)
@@ -147,6 +153,7 @@ _FIELD_VALUES = {
     "summary": lambda s: s.summary_source if s.summary_format == "markdown" else s.summary_html,
     "language": lambda s: s.language,
     "published": lambda s: bool(s.published),
+    "premoderation": lambda s: bool(s.premoderation),
 }
 _VERSIONED_ACTIONS = ("edit", "publish", "unpublish")
 
@@ -253,8 +260,19 @@ def dashboard(now: datetime, past_limit: int = 30) -> Dashboard:
     return board
 
 
-CSV_COLUMNS = ("id", "submitted_at", "status", "pinned", "votes", "author", "body")
+def csv_columns() -> list[str]:
+    """The header row, in French (the interface's language when translated)."""
+    return [_("N°"), _("Date"), _("Heure"), _("Statut"), _("Épinglée"), _("Votes"), _("Auteur"),
+            _("Source"), _("Question"), _("Texte d'origine"), _("Fusionnée dans")]
 
+
+def status_label(status: str) -> str:
+    return {"pending": _("en attente"), "approved": _("retenue"), "answered": _("répondue"),
+            "rejected": _("écartée")}[status]
+
+
+def source_label(source: str) -> str:
+    return {"papier": _("papier"), "micro": _("micro")}.get(source, _("téléphone"))
 
 # Where a spreadsheet may start a cell: the start of the value, or after any character someone
 # opening the file might take as a separator (";" "," tab) or a line break, with spaces or
@@ -274,13 +292,52 @@ def _csv_cell(value) -> str:
     return text
 
 
-def questions_csv(questions) -> str:
+def _local(instant: datetime, zone: ZoneInfo) -> datetime:
+    """A stored instant (naive UTC) as the séance's wall clock."""
+    return instant.replace(tzinfo=UTC).astimezone(zone)
+
+
+def questions_csv(questions, timezone: str = "Europe/Paris") -> str:
     """The séance's questions for a French spreadsheet: UTF-8 with BOM, ";" separator, every
-    field quoted, header row first."""
+    field quoted, a header row of French names, date and time in the séance's local time."""
+    zone = ZoneInfo(timezone)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for q in sorted(questions, key=lambda q: (q.submitted_at, q.id)):
-        writer.writerow([q.id, q.submitted_at.isoformat(timespec="seconds"), q.status,
-                         int(q.pinned), q.votes_count, _csv_cell(q.author), _csv_cell(q.body)])
+    writer.writerow(csv_columns())
+    for row in question_rows(questions, zone):
+        writer.writerow([_csv_cell(value) if isinstance(value, str) else value for value in row])
     return "\ufeff" + out.getvalue()
+
+
+def question_rows(questions, zone: ZoneInfo) -> list[list]:
+    """One row per question, oldest first, as the export shows it (text cells as typed)."""
+    rows = []
+    for q in sorted(questions, key=lambda q: (q.submitted_at, q.id)):
+        at = _local(q.submitted_at, zone)
+        rows.append([q.id, at.strftime("%d/%m/%Y"), at.strftime("%H:%M"), status_label(q.status),
+                     _("oui") if q.pinned else _("non"), q.votes_count, q.author or "",
+                     source_label(q.source), q.body, q.original_body or "",
+                     q.merged_into_id if q.merged_into_id is not None else ""])
+    return rows
+
+
+def questions_xlsx(questions, timezone: str = "Europe/Paris") -> bytes:
+    """The same table as the CSV, as an .xlsx workbook; every text cell is stored as a string
+    (openpyxl's data_type "s"), so nothing in it can be a formula, whatever it starts with."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import TYPE_STRING
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Questions")[:31]
+    sheet.append(csv_columns())
+    for row in question_rows(questions, ZoneInfo(timezone)):
+        sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = TYPE_STRING
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    workbook.close()
+    return out.getvalue()

@@ -47,9 +47,12 @@ class MyQuestion(NamedTuple):
     pinned: bool
     votes_count: int
     answer_html: str | None  # the written answer, sanitised on save
+    source: str  # "" from a phone; "papier" or "micro" typed by a moderator
+    merged_into_id: int | None  # merged into another question (the one the room sees)
 
 
-MINE_SQL = ("SELECT id, body, status, pinned, votes_count, answer_html FROM question "
+MINE_SQL = ("SELECT id, body, status, pinned, votes_count, answer_html, source, merged_into_id "
+            "FROM question "
             "WHERE participant_id = ? AND seance_id = ? ORDER BY submitted_at DESC, id DESC")
 
 

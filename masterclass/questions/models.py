@@ -8,6 +8,8 @@ from ..models_base import utcnow
 
 STATUSES = ("pending", "approved", "rejected", "answered")
 PUBLIC_STATUSES = ("approved", "answered")
+# Questions from the floor, typed by a moderator: source -> label.
+FLOOR_SOURCES = ("papier", "micro")
 
 
 class Question(db.Model):
@@ -31,6 +33,13 @@ class Question(db.Model):
     answer_html: Mapped[str | None] = mapped_column(Text)
     answer_source: Mapped[str | None] = mapped_column(Text)  # as typed (Markdown), for editing
     answered_at: Mapped[datetime | None]  # when the written answer was last saved
+    # Where it was asked: "" from a phone, or typed by a moderator: "papier", "micro".
+    source: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    # A duplicate merged into the question kept: off every public list, shown under the kept
+    # one in the queue until the merge is undone.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("question.id"), index=True)
+    merged_at: Mapped[datetime | None]
 
     seance: Mapped["Seance"] = relationship()  # noqa: F821
 
@@ -48,6 +57,10 @@ class Question(db.Model):
             postgresql_where=text("pinned"),
         ),
     )
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in PUBLIC_STATUSES and self.merged_into_id is None
 
     @property
     def is_answered(self) -> bool:
@@ -68,3 +81,5 @@ class Vote(db.Model):
         ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Moved here by a merge: the duplicate it was cast for (undoing the merge removes it).
+    merged_from_id: Mapped[int | None]

@@ -25,7 +25,10 @@ def parse_sort(value: str | None) -> str:
 class QuestionError(Exception):
     """A refusal the person must be told about: ``reason`` names it, the view words it."""
 
-    STATUS = {"closed": 403, "unknown": 404, "not_public": 409, "not_answerable": 409}
+    STATUS = {"closed": 403, "unknown": 404, "not_public": 409, "not_answerable": 409,
+              "merge_self": 400, "merge_other_seance": 400, "merge_into_merged": 409,
+              "merge_has_duplicates": 409, "already_merged": 409, "not_merged": 409,
+              "batch_unknown": 400, "batch_too_many": 413, "batch_empty": 400, "bad_source": 400}
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -69,11 +72,16 @@ def submit(seance_id: int, body: str, author: str) -> Question:
         seance = session.get(Seance, seance_id)
         if seance is None or not seance.published or not seance.questions_open:
             raise QuestionError("closed")
+        public = not seance.premoderation
         question = Question(seance_id=seance_id, participant_id=participant_id_for_write(session),
-                            body=body, author=author or "", status="pending")
+                            body=body, author=author or "", status="approved" if public else "pending",
+                            status_changed_at=utcnow() if public else None)
         session.add(question)
-        # No version bump: a pending question changes no one's view but its asker's (whose
+        # A pending question: no version bump, it changes no one's view but its asker's (whose
         # page drops its ETag after sending) and the moderators' queue (whose ETag counts it).
+        # Without pre-moderation it is public at once: the room's lists change.
+        if public:
+            bump_version(session, seance_id)
     return question
 
 
@@ -83,7 +91,7 @@ def toggle_vote(question_id: int) -> tuple[Question, bool]:
         question = session.get(Question, question_id)
         if question is None or not question.seance.published:
             raise QuestionError("unknown")
-        if question.status not in PUBLIC_STATUSES:
+        if not question.is_public:
             raise QuestionError("not_public")
         if not question.seance.questions_open:
             raise QuestionError("closed")
@@ -110,7 +118,8 @@ def live_questions(seance_id: int, sort: str = "votes", limit: int | None = None
     else:
         order += [Question.votes_count.desc(), Question.submitted_at, Question.id]
     query = select(Question).where(
-        Question.seance_id == seance_id, Question.status.in_(PUBLIC_STATUSES)).order_by(*order)
+        Question.seance_id == seance_id, Question.status.in_(PUBLIC_STATUSES),
+        Question.merged_into_id.is_(None)).order_by(*order)
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
@@ -129,7 +138,8 @@ def screen_questions(seance_id: int, by_votes: int = 12, newest: int = 6) -> tup
     screen too), most supported first, ranked alternately from each list; and how many open
     questions there are in all."""
     open_questions = select(Question).where(
-        Question.seance_id == seance_id, Question.status == "approved", Question.pinned.is_(False))
+        Question.seance_id == seance_id, Question.status == "approved", Question.pinned.is_(False),
+        Question.merged_into_id.is_(None))
     top = list(db.session.scalars(open_questions.order_by(
         Question.votes_count.desc(), Question.submitted_at, Question.id).limit(by_votes)))
     approved_at = func.coalesce(Question.status_changed_at, Question.submitted_at)
@@ -265,7 +275,7 @@ def set_answer(question_id: int, source: str, user_id: int) -> Question:
     answer_html = markdown_to_html(source)
     with write_transaction() as session:
         question = _moderated(session, question_id)
-        if question.status not in PUBLIC_STATUSES:
+        if not question.is_public:
             raise QuestionError("not_answerable")
         if answer_html != question.answer_html or source != question.answer_source:
             action = "answer_edit" if question.answer_html else "answer_add"
@@ -305,7 +315,7 @@ class RecordCounts:
 
 
 def record_counts(seance_id: int) -> RecordCounts:
-    public = Question.status.in_(PUBLIC_STATUSES)
+    public = Question.status.in_(PUBLIC_STATUSES) & Question.merged_into_id.is_(None)
     written = public & Question.answer_html.is_not(None)
     row = db.session.execute(select(
         func.count(Question.id),
@@ -314,7 +324,7 @@ def record_counts(seance_id: int) -> RecordCounts:
         func.coalesce(func.sum(case((written, 1), else_=0)), 0),
         func.coalesce(func.sum(case((Question.status == "rejected", 1), else_=0)), 0),
         func.coalesce(func.sum(case((Question.status == "pending", 1), else_=0)), 0),
-    ).where(Question.seance_id == seance_id)).one()
+    ).where(Question.seance_id == seance_id, Question.merged_into_id.is_(None))).one()
     return RecordCounts(*(int(n) for n in row))
 
 

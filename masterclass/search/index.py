@@ -69,6 +69,7 @@ INSERT INTO search_index (rowid, kind, ref_id, seance_id, title, body)
 SELECT :base + q.id, 'question', q.id, q.seance_id, '', q.body || ' ' || :answer
 FROM question q JOIN seance s ON s.id = q.seance_id
 WHERE q.id = :id AND s.published = TRUE AND q.status IN ('approved', 'answered')
+  AND q.merged_into_id IS NULL
 """
 FICHE_ROW = """
 INSERT INTO search_index (rowid, kind, ref_id, seance_id, title, body)
@@ -143,7 +144,8 @@ REBUILD = [
     """INSERT INTO search_index (rowid, kind, ref_id, seance_id, title, body)
         SELECT :question_base + q.id, 'question', q.id, q.seance_id, '', q.body
         FROM question q JOIN seance s ON s.id = q.seance_id
-        WHERE s.published = TRUE AND q.status IN ('approved', 'answered')""",
+        WHERE s.published = TRUE AND q.status IN ('approved', 'answered')
+          AND q.merged_into_id IS NULL""",
 ]
 
 

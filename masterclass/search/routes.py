@@ -49,7 +49,8 @@ def _results(raw: str, limits: dict, offset: int) -> tuple[dict, dict]:
         .where(Seance.id.in_(seance_ids), PUBLISHED))}
     ids = {kind: [h.ref_id for h in hits.get(kind, [])] for kind in ("question", "fiche")}
     questions = {q.id: q for q in db.session.scalars(select(Question).where(
-        Question.id.in_(ids["question"]), Question.status.in_(PUBLIC_STATUSES)))}
+        Question.id.in_(ids["question"]), Question.status.in_(PUBLIC_STATUSES),
+        Question.merged_into_id.is_(None)))}
     fiches = {f.id: f for f in db.session.scalars(
         select(Fiche).options(joinedload(Fiche.seance)).where(Fiche.id.in_(ids["fiche"])))}
     objects = {"seance": seances, "question": questions, "fiche": fiches}

@@ -4,7 +4,7 @@ French for every existing séance. The feed shows it (its entries' dates), so th
 public_generation on séance updates now fires on it too.
 
 Revision ID: a4c6e8f0b2d1
-Revises: 0a9e4c7d2b18
+Revises: f7c1d2e3a4b5
 Create Date: 2026-11-29 05:45:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a4c6e8f0b2d1'
-down_revision = '0a9e4c7d2b18'
+down_revision = 'f7c1d2e3a4b5'
 branch_labels = None
 depends_on = None
 

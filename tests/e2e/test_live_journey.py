@@ -84,7 +84,8 @@ def test_question_flows_from_a_phone_to_the_queue_to_the_room_and_the_screen(bro
     expect(row.get_by_role("button", name=re.compile("Je soutiens"))).to_have_attribute("aria-pressed", "true")
     expect(row.locator(".vote-count")).to_have_text("1")
 
-    # Pinned: biggest on the screen.
+    # Pinned: biggest on the screen (from the "Retenues" tab, where it now is).
+    mod.locator("nav.desk-tabs a", has_text="Retenues").click()
     mod.locator("li.queue-item", has_text="trouver un local").get_by_role(
         "button", name=re.compile("Épingler")).click()
     expect(screen.locator(".screen-pinned-body")).to_have_text(
@@ -142,8 +143,10 @@ def test_no_serious_accessibility_violation_live(axe_check, open_seance, make_us
 
 def test_moderator_typing_a_correction_is_not_wiped_by_new_questions(browser, open_seance, make_user, app):
     mod = moderator_page(browser, open_seance, make_user)
-    item = mod.locator("li.queue-item").first
-    item.locator("summary").click()
+    mod.locator("nav.desk-tabs a", has_text="Toutes").click()
+    item_id = mod.locator("li.queue-item").first.get_attribute("id")
+    item = mod.locator(f"#{item_id}")
+    item.locator("summary").first.click()
     field = item.get_by_label("Texte de la question")
     field.fill("Une correction en cours de frappe")
     anne = phone(browser)
@@ -152,7 +155,7 @@ def test_moderator_typing_a_correction_is_not_wiped_by_new_questions(browser, op
     anne.get_by_role("button", name="Envoyer ma question").click()
     expect(anne.get_by_text("Merci ! Votre question est envoyée")).to_be_visible()
     mod.wait_for_timeout(4_000)
-    expect(mod.get_by_label("Texte de la question").first).to_have_value("Une correction en cours de frappe")
-    mod.locator("li.queue-item").first.get_by_role("button", name="Enregistrer la correction").click()
+    expect(field).to_have_value("Une correction en cours de frappe")
+    item.get_by_role("button", name="Enregistrer la correction").click()
     expect(mod.locator("li.queue-item", has_text="pendant la correction")).to_be_visible(timeout=10_000)
     expect(mod.locator(".queue-list")).to_contain_text("Une correction en cours de frappe")

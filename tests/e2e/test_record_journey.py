@@ -39,13 +39,14 @@ def test_written_answers_fiche_draft_and_the_public_record(browser, live_server,
     answers = {first.id: "Avec un **prêt d’honneur** : « Initiative » l’accorde,\u202fsans intérêts.",
                second.id: "La *pépinière* d’entreprises loue des bureaux — demandez à l’œuvre sociale."}
     for question_id, text in answers.items():
-        mod.goto(f"{live_server}/moderation/seances/{demo.slug}/questions")
+        mod.goto(f"{live_server}/moderation/seances/{demo.slug}/questions?statut=tous")
         mod.locator(f"#repondre-{question_id}").click()
         mod.get_by_label("Réponse écrite").fill(text)
         # The live preview (htmx), sanitised, before saving.
         expect(mod.locator("#apercu-answer .rich-text")).to_be_visible()
         mod.get_by_role("button", name="Publier la réponse").click()
         expect(mod.get_by_text("Réponse écrite publiée.")).to_be_visible()
+        mod.goto(f"{live_server}/moderation/seances/{demo.slug}/questions?statut=tous")  # every status
         expect(mod.locator(f"#question-{question_id} .written-answer")).to_be_visible()
     expect(mod.locator(f"#question-{set_aside.id} .answer-link")).to_have_count(0)
 

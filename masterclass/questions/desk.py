@@ -1,0 +1,268 @@
+"""The moderator's desk: batch actions, questions from the floor, merged duplicates, the
+queue's tabs and search (testable without a request). Every write is one transaction:
+a refused request changes nothing."""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, delete, func, insert, literal, select, update
+
+from ..archive.models import Seance
+from ..db import write_transaction
+from ..extensions import db
+from ..models_base import utcnow
+from ..moderation.models import AuditEntry
+from .models import FLOOR_SOURCES, STATUSES, Question, Vote
+from .services import STATUS_ORDER, QuestionError, bump_version
+
+# More ids than any séance has questions: a bigger batch is refused before any work.
+MAX_BATCH = 1000
+
+# The queue's tabs: ?statut= value -> the statuses it lists (None: all).
+TABS = {
+    "a-traiter": ("pending",),
+    "retenues": ("approved",),
+    "repondues": ("answered",),
+    "ecartees": ("rejected",),
+    "tous": None,
+}
+DEFAULT_TAB = "a-traiter"
+
+
+def parse_tab(value: str | None) -> str:
+    return value if value in TABS else DEFAULT_TAB
+
+
+# --- batch -----------------------------------------------------------------------------------------
+
+def _apply_status(session, question: Question, status: str, user_id: int) -> bool:
+    if question.status == status:
+        return False
+    question.status = status
+    question.status_changed_at = utcnow()
+    if status != "approved":
+        question.pinned = False
+    session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id,
+                           action="question_status", detail=f"#{question.id} → {status}"))
+    return True
+
+
+def parse_ids(values: list[str]) -> list[int]:
+    """The ids of a batch as posted; anything but a number is an unknown id."""
+    if len(values) > MAX_BATCH:
+        raise QuestionError("batch_too_many")
+    ids = []
+    for value in values:
+        value = value.strip()
+        if not value.isdigit() or len(value) > 12:
+            raise QuestionError("batch_unknown")
+        ids.append(int(value))
+    if not ids:
+        raise QuestionError("batch_empty")
+    return list(dict.fromkeys(ids))
+
+
+def batch_status(seance_id: int, ids: list[int], status: str, user_id: int) -> int:
+    """Give these questions of this séance one status, all or nothing; returns how many changed.
+    An id that is not one of the séance's questions refuses the whole batch."""
+    if status not in STATUSES:
+        raise ValueError(status)
+    if len(ids) > MAX_BATCH:
+        raise QuestionError("batch_too_many")
+    with write_transaction() as session:
+        questions = list(session.scalars(select(Question).where(
+            Question.seance_id == seance_id, Question.id.in_(ids))))
+        if len(questions) != len(set(ids)):
+            raise QuestionError("batch_unknown")
+        changed = sum(_apply_status(session, q, status, user_id) for q in questions)
+        if changed:
+            bump_version(session, seance_id)
+    return changed
+
+
+# --- questions from the floor ----------------------------------------------------------------------
+
+def add_floor_question(seance_id: int, body: str, author: str, source: str, user_id: int) -> Question:
+    """A question asked on paper or at the microphone, typed by a moderator: approved at once."""
+    if source not in FLOOR_SOURCES:
+        raise QuestionError("bad_source")
+    with write_transaction() as session:
+        question = Question(seance_id=seance_id, body=body, author=author or "", source=source,
+                            status="approved", status_changed_at=utcnow())
+        session.add(question)
+        session.flush()
+        session.add(AuditEntry(seance_id=seance_id, user_id=user_id, action="question_floor",
+                               detail=f"#{question.id} ({source})"))
+        bump_version(session, seance_id)
+    return question
+
+
+# --- merged duplicates -----------------------------------------------------------------------------
+
+def _recount(session, question_id: int) -> None:
+    session.execute(update(Question).where(Question.id == question_id).values(
+        votes_count=select(func.count()).where(Vote.question_id == question_id).scalar_subquery()))
+
+
+def merge(question_id: int, into_id: int, user_id: int) -> Question:
+    """Merge a duplicate into the question kept. The duplicate's voters who had not voted for
+    the kept question get a vote on it, tagged with the duplicate's id (so the kept question's
+    count is the distinct voters of both, and undoing takes back exactly those); the
+    duplicate's own votes stay on it. Refused: into itself, into another séance's question,
+    into a merged question, or a question others were merged into (no chains, so no cycles)."""
+    with write_transaction() as session:
+        question = session.get(Question, question_id)
+        kept = session.get(Question, into_id)
+        if question is None or kept is None:
+            raise QuestionError("unknown")
+        if question.id == kept.id:
+            raise QuestionError("merge_self")
+        if question.seance_id != kept.seance_id:
+            raise QuestionError("merge_other_seance")
+        if question.merged_into_id is not None:
+            raise QuestionError("already_merged")
+        if kept.merged_into_id is not None:
+            raise QuestionError("merge_into_merged")
+        if session.scalar(select(func.count()).where(Question.merged_into_id == question.id)):
+            raise QuestionError("merge_has_duplicates")
+        already = select(Vote.participant_id).where(Vote.question_id == kept.id)
+        session.execute(insert(Vote).from_select(
+            ["question_id", "participant_id", "created_at", "merged_from_id"],
+            select(literal(kept.id), Vote.participant_id, Vote.created_at, literal(question.id))
+            .where(Vote.question_id == question.id, Vote.participant_id.not_in(already))))
+        _recount(session, kept.id)
+        question.merged_into_id, question.merged_at, question.pinned = kept.id, utcnow(), False
+        session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id, action="question_merge",
+                               detail=f"#{question.id} → #{kept.id}"))
+        bump_version(session, question.seance_id)
+    db.session.expire_all()
+    return question
+
+
+def unmerge(question_id: int, user_id: int) -> Question:
+    """Undo a merge: the duplicate is back where it was, the votes it brought leave the kept
+    question (those its voters have since taken back are already gone)."""
+    with write_transaction() as session:
+        question = session.get(Question, question_id)
+        if question is None:
+            raise QuestionError("unknown")
+        if question.merged_into_id is None:
+            raise QuestionError("not_merged")
+        kept_id = question.merged_into_id
+        session.execute(delete(Vote).where(Vote.question_id == kept_id,
+                                           Vote.merged_from_id == question.id))
+        _recount(session, kept_id)
+        question.merged_into_id = question.merged_at = None
+        session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id, action="question_unmerge",
+                               detail=f"#{question.id} ← #{kept_id}"))
+        bump_version(session, question.seance_id)
+    db.session.expire_all()
+    return question
+
+
+# --- the queue -------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+")
+# Words too common to tell two questions apart.
+STOP_WORDS = frozenset("""a au aux avec ce ces comment dans de des du elle en est et il ils je la le les
+leur mais ne nous on ou par pas peut plus pour pourquoi quand que quel quelle quelles quels qui sa se
+ses son sont sur ta te tes ton tu un une vos votre vous y the of to is and what how why est-ce""".split())
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Élève" and "eleve" read the same."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text or "").lower()
+                   if not unicodedata.combining(c))
+
+
+def _stem(word: str) -> str:
+    """Plural and singular alike: "logements" -> "logement", "travaux" -> "travau"."""
+    return word[:-1] if len(word) > 4 and word[-1] in "sx" else word
+
+
+def words(text: str) -> set[str]:
+    return {_stem(w) for w in _WORD.findall(fold(text)) if len(w) > 2 and w not in STOP_WORDS}
+
+
+def matches(question: Question, terms: list[str]) -> bool:
+    haystack = fold(" ".join((question.body, question.original_body or "", question.author or "",
+                              f"#{question.id}")))
+    return all(term in haystack for term in terms)
+
+
+@dataclass
+class Desk:
+    """What the queue shows: one tab's questions, every tab's count, the duplicates under
+    the question they were merged into, and likely duplicates to merge."""
+
+    tab: str
+    query: str
+    questions: list
+    counts: dict
+    merged: dict = field(default_factory=dict)  # kept id -> its merged duplicates
+    suggestions: dict = field(default_factory=dict)  # question id -> likely duplicates
+    total_in_tab: int = 0
+
+
+def desk(seance_id: int, tab: str = DEFAULT_TAB, query: str = "") -> Desk:
+    """One read of the séance's questions; the tab, the search and the suggestions are worked
+    out from it (a séance has hundreds of questions, not millions)."""
+    all_questions = list(db.session.scalars(
+        select(Question).where(Question.seance_id == seance_id).order_by(
+            STATUS_ORDER, case((Question.status == "pending", Question.submitted_at), else_=None),
+            Question.submitted_at.desc(), Question.id.desc())))
+    live = [q for q in all_questions if q.merged_into_id is None]
+    counts = {status: 0 for status in STATUSES}
+    for q in live:
+        counts[q.status] += 1
+    counts["received"] = len(live)
+    counts["merged"] = len(all_questions) - len(live)
+    tab_counts = {name: (counts["received"] if statuses is None else sum(counts[s] for s in statuses))
+                  for name, statuses in TABS.items()}
+    statuses = TABS[tab]
+    shown = [q for q in live if statuses is None or q.status in statuses]
+    total = len(shown)
+    terms = [t for t in fold(query).split() if t]
+    if terms:
+        shown = [q for q in shown if matches(q, terms)]
+    merged: dict[int, list] = {}
+    for q in all_questions:
+        if q.merged_into_id is not None:
+            merged.setdefault(q.merged_into_id, []).append(q)
+    return Desk(tab=tab, query=query, questions=shown, counts={**counts, "tabs": tab_counts},
+                merged=merged, suggestions=suggest_duplicates(shown, live), total_in_tab=total)
+
+
+def suggest_duplicates(shown: list, candidates: list, limit: int = 2) -> dict[int, list]:
+    """For each question shown, the other questions sharing most of its words (accents, case
+    and plurals ignored): at least two shared words, and at least 60 % of the words of both
+    together (so "the budget for the stadium" is not taken for "the budget for the pool")."""
+    bags = {q.id: words(q.body) for q in candidates}
+    by_word: dict[str, list] = {}
+    for q in candidates:
+        for w in bags[q.id]:
+            by_word.setdefault(w, []).append(q)
+    result = {}
+    for q in shown:
+        mine = bags.get(q.id) or words(q.body)
+        shared: dict[int, int] = {}
+        others = {}
+        for w in mine:
+            for other in by_word.get(w, ()):
+                if other.id != q.id:
+                    shared[other.id] = shared.get(other.id, 0) + 1
+                    others[other.id] = other
+        scored = []
+        for other_id, n in shared.items():
+            similarity = n / max(len(mine | bags[other_id]), 1)
+            if n >= 2 and similarity >= 0.6:
+                scored.append((-similarity, other_id))
+        if scored:
+            result[q.id] = [others[other_id] for _, other_id in sorted(scored)[:limit]]
+    return result
+
+
+def seance_for(question_id: int) -> Seance | None:
+    question = db.session.get(Question, question_id)
+    return question.seance if question else None
