@@ -11,7 +11,7 @@ from masterclass.db import write_transaction
 from masterclass.extensions import db
 from masterclass.models import AuditEntry, Question, Seance, Vote
 
-from .helpers import HTMX, csrf_token, soup, text_of
+from .helpers import HTMX, csrf_token, soup, text_of, words
 
 
 @pytest.fixture
@@ -128,10 +128,10 @@ def test_batch_approves_all_at_once(mod, demo, make_question, htmx):
 
 
 @pytest.mark.parametrize("ids, message", [
-    (["UNKNOWN"], "n'existent pas"),
-    (["abc"], "n'existent pas"),
+    (["UNKNOWN"], "n’existent pas"),
+    (["abc"], "n’existent pas"),
     ([], "Cochez au moins une question."),
-    (["OTHER"], "n'existent pas"),
+    (["OTHER"], "n’existent pas"),
 ])
 def test_a_batch_with_an_unknown_id_changes_nothing(mod, demo, make_question, make_seance, ids, message):
     mine = [make_question(demo, body=f"Question {i} ?", status="pending").id for i in range(3)]
@@ -221,7 +221,7 @@ def test_merge_counts_distinct_voters_and_undo_restores_both(app, mod, demo, mak
     # The moderator sees it under the kept one.
     page = soup(mod.get(queue_url(demo, statut="retenues")))
     assert dup.id not in [int(li["data-question"]) for li in page.select("ol.queue-list > li")]
-    assert f"Fusionnée ici : n° {dup.id}" in page.find(id=f"question-{kept.id}").get_text()
+    assert f"Fusionnée ici : n° {dup.id}" in words(page.find(id=f"question-{kept.id}").get_text())
     # Undo: both as they were.
     assert post(mod, f"/moderation/questions/{dup.id}/defusionner").status_code == 303
     assert (fresh(kept.id).votes_count, fresh(dup.id).votes_count) == (3, 4)
@@ -253,9 +253,9 @@ def test_a_voter_who_takes_back_a_moved_vote_stays_out_after_undo(app, mod, demo
     ("self", 400, "avec elle-même"),
     ("other_seance", 400, "autre séance"),
     ("into_merged", 409, "a elle-même été fusionnée"),
-    ("cycle", 409, "D'autres questions ont été fusionnées dans celle-ci"),
-    ("unknown", 404, "n'existe pas"),
-    ("garbage", 404, "n'existe pas"),
+    ("cycle", 409, "D’autres questions ont été fusionnées dans celle-ci"),
+    ("unknown", 404, "n’existe pas"),
+    ("garbage", 404, "n’existe pas"),
 ])
 def test_bad_merges_are_refused_in_french_and_change_nothing(mod, demo, make_question, make_seance,
                                                              case, status, message):
@@ -276,13 +276,13 @@ def test_bad_merges_are_refused_in_french_and_change_nothing(mod, demo, make_que
 def test_undoing_what_is_not_merged_is_refused(mod, demo, make_question):
     a = make_question(demo)
     response = post(mod, f"/moderation/questions/{a.id}/defusionner")
-    assert response.status_code == 409 and "n'est pas fusionnée" in text_of(response)
+    assert response.status_code == 409 and "n’est pas fusionnée" in text_of(response)
     assert post(mod, "/moderation/questions/999999/defusionner").status_code == 404
 
 
 def test_likely_duplicates_are_suggested_and_merged_in_one_click(mod, demo, make_question):
-    first = make_question(demo, body="Quelles aides pour l'embauche des jeunes ?", status="approved")
-    dup = make_question(demo, body="quelles AIDES à l'embauche pour les jeunes", status="pending")
+    first = make_question(demo, body="Quelles aides pour l’embauche des jeunes ?", status="approved")
+    dup = make_question(demo, body="quelles AIDES à l’embauche pour les jeunes", status="pending")
     make_question(demo, body="Et le télétravail ?", status="pending")
     page = soup(mod.get(queue_url(demo)))
     hint = page.find(id=f"question-{dup.id}").select_one("form.duplicate-hint")
@@ -367,8 +367,8 @@ def export_rows(client, seance) -> list[list[str]]:
 def test_export_in_french_local_time_with_source_and_merge(mod, demo, make_question):
     from datetime import datetime
 
-    q = make_question(demo, body="Question d'hiver ?", status="pending", submitted_at=datetime(2026, 1, 15, 17, 5))
-    s = make_question(demo, body="Question d'été ?", submitted_at=datetime(2026, 7, 1, 16, 30), source="papier",
+    q = make_question(demo, body="Question d’hiver ?", status="pending", submitted_at=datetime(2026, 1, 15, 17, 5))
+    s = make_question(demo, body="Question d’été ?", submitted_at=datetime(2026, 7, 1, 16, 30), source="papier",
                       author="Anne", pinned=True)
     post(mod, f"/moderation/questions/{q.id}/fusionner", into=str(s.id))
     rows = {row[0]: row for row in export_rows(mod, demo)[1:]}

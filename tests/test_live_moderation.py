@@ -142,7 +142,7 @@ def test_export_csv(mod, demo, make_question):
     assert response.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["N°", "Date", "Heure", "Statut", "Épinglée", "Votes", "Auteur", "Source", "Question",
-                       "Texte d'origine", "Fusionnée dans"]
+                       "Texte d’origine", "Fusionnée dans"]
     assert len(rows) == 1 + 13 and all(len(row) == 11 for row in rows)
     bodies = {row[8] for row in rows[1:]}
     assert "'=HYPERLINK(\"http://evil\")" in bodies and "'@SUM(A1)" in bodies

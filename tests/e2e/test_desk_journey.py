@@ -96,7 +96,7 @@ def test_a_moderator_runs_a_200_question_seance(browser, big_seance, make_user, 
     mod.get_by_label("Question posée (sur papier ou au micro)").fill("Une question écrite sur papier ?")
     mod.get_by_label("Nom (facultatif)").fill("Mme Leroy")
     mod.get_by_label("papier", exact=True).check()
-    mod.get_by_role("button", name="Ajouter (retenue d'office)").click()
+    mod.get_by_role("button", name="Ajouter (retenue d’office)").click()
     expect(tab(mod, "Retenues")).to_have_text("54")
     expect(mod.get_by_label("Question posée (sur papier ou au micro)")).to_have_value("")
 
