@@ -48,13 +48,26 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def kill_all_at_once(server: Gunicorn) -> None:
-    """Freeze the master (no new worker) and its workers, then SIGKILL them all."""
+def freeze(server: Gunicorn) -> list[int]:
+    """Stop the master (no new worker) and its workers where they are; returns the workers."""
     master = server.process.pid
     os.kill(master, signal.SIGSTOP)
     workers = children(master)
     for pid in workers:
         os.kill(pid, signal.SIGSTOP)
+    return workers
+
+
+def thaw(server: Gunicorn, workers: list[int]) -> None:
+    for pid in [*workers, server.process.pid]:
+        os.kill(pid, signal.SIGCONT)
+
+
+def kill_all_at_once(server: Gunicorn, workers: list[int] | None = None) -> None:
+    """Freeze the master and its workers (unless already frozen), then SIGKILL them all."""
+    master = server.process.pid
+    if workers is None:
+        workers = freeze(server)
     for pid in [master, *workers]:
         os.kill(pid, signal.SIGKILL)
     server.process.wait(timeout=10)
@@ -122,12 +135,19 @@ def test_kill_9_of_master_and_workers_mid_burst_loses_nothing_acknowledged(slug,
             list(pool.map(lambda phone: phone.open_page(path), phones))
         files = {f"Fiche {i}": pdf(f"fiche {i} " + "x" * 15_000_000) for i in range(6)}
 
-        def watch():  # kill as soon as an upload is being received into the folder
+        def receiving() -> bool:
+            return any(name.startswith(".upload-") for name in os.listdir(folder))
+
+        def watch():  # kill while an upload is being received into the folder
             deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and not seen_temporary.is_set():
-                if any(name.startswith(".upload-") for name in os.listdir(folder)):
-                    seen_temporary.set()
-                    break
+            while time.monotonic() < deadline:
+                if receiving():
+                    # Frozen first, then looked at again: the upload cannot finish in between.
+                    workers = freeze(server)
+                    if receiving():
+                        seen_temporary.set()
+                        return kill_all_at_once(server, workers)
+                    thaw(server, workers)
             kill_all_at_once(server)
 
         def ask(item):
