@@ -9,7 +9,7 @@ PORT ?= 5000
 # every interface (HOST=0.0.0.0), else HOST itself.
 BASE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),$(firstword $(shell hostname -I 2>/dev/null) 127.0.0.1),$(HOST)):$(PORT)
 
-.PHONY: run test test-postgresql setup lint bench clean lock translations
+.PHONY: run test test-postgresql setup lint bench bench-postgresql clean lock translations
 
 # Exactly the versions CI tested (requirements.lock, with hashes), then the project itself.
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -63,6 +63,16 @@ test-postgresql: $(BIN)/.installed node_modules/.installed
 bench: $(BIN)/.installed
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The same bench with the project on PostgreSQL (a throwaway cluster, as for the tests); the
+# bare app is the same. The growth case stays on SQLite (make bench).
+bench-postgresql: $(BIN)/.installed
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	@set -e; dir=$$(mktemp -d /tmp/masterclass-pg.XXXXXX); \
+	trap "scripts/pg-cluster stop $$dir; rm -rf $$dir" EXIT; \
+	scripts/pg-cluster start $$dir $(PG_PORT) $(REDIS_PORT) > $$dir/urls; \
+	eval "$$(sed 's/^/export /' $$dir/urls)"; \
+	BENCH_POSTGRESQL_URL=$${MASTERCLASS_TEST_DATABASE_URL%/postgres} $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # The interface's catalogues: extract the strings of the code and templates, merge them into
 # masterclass/translations/{fr,en}, compile the .mo files (committed). Translate the new English

@@ -77,8 +77,19 @@ class Server:
         return peaks
 
 
+# `make bench-postgresql` sets this to a PostgreSQL server (a throwaway cluster): each of the
+# bench's databases is then a database of that server, named after its folder under .bench/.
+POSTGRESQL = os.environ.get("BENCH_POSTGRESQL_URL", "").rstrip("/")
+
+
+def database_url(db: Path) -> str:
+    if POSTGRESQL:
+        return f"{POSTGRESQL}/bench_{db.parent.name.replace('-', '_')}"
+    return f"sqlite:///{db}"
+
+
 def project_env(db: Path) -> dict:
-    return {"MASTERCLASS_DATABASE_URL": f"sqlite:///{db}",
+    return {"MASTERCLASS_DATABASE_URL": database_url(db),
             "MASTERCLASS_UPLOAD_DIR": str(db.parent / "fiches"),
             "MASTERCLASS_SECRET_KEY": "bench-secret",
             "MASTERCLASS_SESSION_COOKIE_SECURE": "false"}
@@ -94,5 +105,24 @@ def fresh_database(path: Path) -> Path:
     if path.parent.exists():
         shutil.rmtree(path.parent)
     path.parent.mkdir(parents=True)
+    if POSTGRESQL:
+        import psycopg
+
+        name = database_url(path).rsplit("/", 1)[1]
+        with psycopg.connect(f"{POSTGRESQL}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {name}")
     flask(path, "db", "upgrade")
     return path
+
+
+def query(db: Path, sql: str, **params) -> list[tuple]:
+    """Rows of one read of the bench's database, whatever its engine (to check what was stored)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url(db).replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql), params)]
+    finally:
+        engine.dispose()

@@ -5,12 +5,11 @@ import asyncio
 import json
 import random
 import re
-import sqlite3
 import statistics
 import time
 from pathlib import Path
 
-from common import CLIENT_KEEPALIVE_S, HTMX, MODERATOR, SLUG
+from common import CLIENT_KEEPALIVE_S, HTMX, MODERATOR, SLUG, query
 
 
 async def room(base: str, db: Path, phones: int = 1000, seconds: int = 60, questions_per_s: float = 10,
@@ -106,8 +105,8 @@ async def room(base: str, db: Path, phones: int = 1000, seconds: int = 60, quest
             token = json.loads(re.search(r"hx-headers='(\{[^']*\})'", await response.text()).group(1))
         while time.monotonic() < stop:
             await asyncio.sleep(approve_every)
-            with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-                row = conn.execute("SELECT id FROM question WHERE status = 'pending' ORDER BY id LIMIT 1").fetchone()
+            rows = query(db, "SELECT id FROM question WHERE status = 'pending' ORDER BY id LIMIT 1")
+            row = rows[0] if rows else None
             if row:
                 async def call():
                     async with client.post(f"/moderation/questions/{row[0]}/statut", allow_redirects=False,
@@ -131,14 +130,12 @@ async def room(base: str, db: Path, phones: int = 1000, seconds: int = 60, quest
             await asyncio.sleep(10)
 
     room_phones = await asyncio.gather(*(open_phone(i) for i in range(phones)))
-    with sqlite3.connect(db) as conn:
-        seance_id = conn.execute("SELECT id FROM seance WHERE slug = ?", (SLUG,)).fetchone()[0]
-        public = [r[0] for r in conn.execute(
-            "SELECT id FROM question WHERE seance_id = ? AND status = 'approved'", (seance_id,))]
+    seance_id = query(db, "SELECT id FROM seance WHERE slug = :slug", slug=SLUG)[0][0]
+    public = [r[0] for r in query(db, "SELECT id FROM question WHERE seance_id = :s AND status = 'approved'",
+                                  s=seance_id)]
     count_gap_sql = ("SELECT id, votes_count - (SELECT count(*) FROM vote v WHERE v.question_id = q.id) "
-                     "FROM question q WHERE q.seance_id = ?")
-    with sqlite3.connect(db) as conn:  # the demo's counts were made without vote rows
-        gaps = dict(conn.execute(count_gap_sql, (seance_id,)).fetchall())
+                     "FROM question q WHERE q.seance_id = :s")
+    gaps = dict(query(db, count_gap_sql, s=seance_id))  # the demo's counts were made without vote rows
     stop = time.monotonic() + seconds
     tasks = [asyncio.create_task(poll_loop(p, stop)) for p in room_phones]
     tasks += [asyncio.create_task(moderator(stop)), asyncio.create_task(sampler(stop))]
@@ -153,11 +150,9 @@ async def room(base: str, db: Path, phones: int = 1000, seconds: int = 60, quest
     for phone in room_phones:
         await phone["client"].close()
     await connector.close()
-    with sqlite3.connect(db) as conn:
-        stored = conn.execute("SELECT count(*) FROM question WHERE body LIKE 'Question de la salle n°%'").fetchone()[0]
-        votes = {(token, qid) for token, qid in conn.execute(
-            "SELECT p.token, v.question_id FROM vote v JOIN participant p ON p.id = v.participant_id")}
-        miscounted = sum(1 for qid, gap in conn.execute(count_gap_sql, (seance_id,)) if gap != gaps.get(qid, 0))
+    stored = query(db, "SELECT count(*) FROM question WHERE body LIKE 'Question de la salle n°%'")[0][0]
+    votes = set(query(db, "SELECT p.token, v.question_id FROM vote v JOIN participant p ON p.id = v.participant_id"))
+    miscounted = sum(1 for qid, gap in query(db, count_gap_sql, s=seance_id) if gap != gaps.get(qid, 0))
     lost_votes = sum(1 for key, on in pressed.items() if on != (key in votes))
     every_latency = sorted(x for values in latencies.values() for x in values)
 

@@ -22,9 +22,21 @@ branch_labels = None
 depends_on = None
 
 BUMP = "BEGIN UPDATE public_generation SET value = value + 1; END"
-QUESTION_TRIGGER = ("CREATE TRIGGER question_update_public_generation AFTER UPDATE OF {columns} ON question "
-                    "WHEN NOT (OLD.status = 'pending' AND NEW.status = 'pending') " + BUMP)
+TRIGGER = "question_update_public_generation"
+WHEN = "NOT (OLD.status = 'pending' AND NEW.status = 'pending')"
 BEFORE = "seance_id, author, body, status, answer_html"
+
+
+def _replace_trigger(columns: str) -> None:
+    """The question trigger again, watching ``columns``, in the engine's own words (PostgreSQL:
+    row-level, the plpgsql function of migration d9f1b7c3e5a2)."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON question")
+        op.execute(f"CREATE TRIGGER {TRIGGER} AFTER UPDATE OF {columns} ON question FOR EACH ROW "
+                   f"WHEN ({WHEN}) EXECUTE FUNCTION bump_public_generation()")
+    else:
+        op.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}")
+        op.execute(f"CREATE TRIGGER {TRIGGER} AFTER UPDATE OF {columns} ON question WHEN {WHEN} {BUMP}")
 
 
 def upgrade():
@@ -42,13 +54,11 @@ def upgrade():
     op.create_index('ix_question_merged_into_id', 'question', ['merged_into_id'])
     op.add_column('vote', sa.Column('merged_from_id', sa.Integer(), nullable=True))
     op.add_column('seance', sa.Column('premoderation', sa.Boolean(), nullable=False, server_default='1'))
-    op.execute("DROP TRIGGER IF EXISTS question_update_public_generation")
-    op.execute(QUESTION_TRIGGER.format(columns=BEFORE + ", source, merged_into_id"))
+    _replace_trigger(BEFORE + ", source, merged_into_id")
 
 
 def downgrade():
-    op.execute("DROP TRIGGER IF EXISTS question_update_public_generation")
-    op.execute(QUESTION_TRIGGER.format(columns=BEFORE))
+    _replace_trigger(BEFORE)
     op.drop_column('seance', 'premoderation')
     op.drop_column('vote', 'merged_from_id')
     op.drop_index('ix_question_merged_into_id', 'question')
