@@ -73,7 +73,7 @@ def test_a_writer_held_too_long_is_a_french_503_with_the_question_kept(make_app)
             other.rollback()
         assert response.status_code == 503 and response.headers["Retry-After"]
         assert "Une question qui doit revenir ?" in response.get_data(as_text=True)
-        assert "la vôtre n'est pas encore partie" in text_of(response)
+        assert "la vôtre n’est pas encore partie" in text_of(response)
         assert db.session.scalar(db.select(db.func.count(Question.id)).where(
             Question.body == "Une question qui doit revenir ?")) == 0
         db.session.remove()
