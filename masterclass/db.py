@@ -224,12 +224,7 @@ def backup_sqlite(url: URL, dest: str) -> int:
             f"la base configurée est « {url.get_backend_name()} ». "
             "Utilisez l'outil de sauvegarde de ce serveur (pg_dump pour PostgreSQL)."
         )
-    dest_path = Path(dest)
-    if dest_path.is_dir():
-        raise BackupError(f"{dest} est un dossier : donnez le chemin du fichier de copie.")
-    dest_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = dest_path.with_name(dest_path.name + ".partial")
-    tmp_path.unlink(missing_ok=True)
+    dest_path, tmp_path = _backup_paths(dest)
     source = sqlite3.connect(url.database, timeout=BUSY_TIMEOUT_MS / 1000)
     target = sqlite3.connect(tmp_path)
     try:
@@ -269,12 +264,7 @@ def backup_postgresql(url: URL, dest: str) -> int:
     import os
     import subprocess
 
-    dest_path = Path(dest)
-    if dest_path.is_dir():
-        raise BackupError(f"{dest} est un dossier : donnez le chemin du fichier de copie.")
-    dest_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = dest_path.with_name(dest_path.name + ".partial")
-    tmp_path.unlink(missing_ok=True)
+    dest_path, tmp_path = _backup_paths(dest)
     conninfo = url.set(drivername="postgresql")
     env = {**os.environ}
     if conninfo.password:
@@ -294,3 +284,14 @@ def backup_postgresql(url: URL, dest: str) -> int:
         raise BackupError(f"La copie ne se relit pas (pg_restore --list) : {listing.stderr.strip()}")
     tmp_path.replace(dest_path)
     return len(entries)
+
+
+def _backup_paths(dest) -> tuple[Path, Path]:
+    """Where a backup goes, and the temporary name it is written under until checked."""
+    dest_path = Path(dest)
+    if dest_path.is_dir():
+        raise BackupError(f"{dest} est un dossier : donnez le chemin du fichier de copie.")
+    dest_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = dest_path.with_name(dest_path.name + ".partial")
+    tmp_path.unlink(missing_ok=True)
+    return dest_path, tmp_path

@@ -399,9 +399,14 @@ def merge_question(question_id: int):
         return _desk_refused(seance, error)
     message = _("Question n° %(id)s fusionnée dans la n° %(into)s.", id=question.id,
                 into=question.merged_into_id)
+    return _queue_after(seance, message, question.merged_into_id)
+
+
+def _queue_after(seance, message: str, question_id: int):
+    """After a merge or its undo: the queue again, at the question that now holds the votes."""
     if not is_htmx():
         flash(message, "success")
-        return _back_to_queue(seance, f"#question-{question.merged_into_id}")
+        return _back_to_queue(seance, f"#question-{question_id}")
     response = queue_page(seance, message=message)
     response.headers["HX-Trigger"] = "questions-changed"
     return response
@@ -415,12 +420,7 @@ def unmerge_question(question_id: int):
     except QuestionError as error:
         return _desk_refused(seance, error)
     message = _("Fusion annulée : la question n° %(id)s est de retour.", id=question.id)
-    if not is_htmx():
-        flash(message, "success")
-        return _back_to_queue(seance, f"#question-{question.id}")
-    response = queue_page(seance, message=message)
-    response.headers["HX-Trigger"] = "questions-changed"
-    return response
+    return _queue_after(seance, message, question.id)
 
 
 @bp.get("/seances/<slug>/export.xlsx")
