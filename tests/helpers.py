@@ -58,3 +58,18 @@ def hold_the_write_lock(engine):
 def words(text: str) -> str:
     """Text with its whitespace collapsed, no-break spaces (French typography) read as spaces."""
     return " ".join(text.split())
+
+
+def post(client, url, htmx=False, **data):
+    """A form posted as the page would (its CSRF token; as htmx when ``htmx``)."""
+    return client.post(url, data={**data, "csrf_token": csrf_token(client)},
+                       headers=HTMX if htmx else {})
+
+
+def fresh(question_id):
+    """A question as stored now (the test's own session forgets its snapshot first)."""
+    from masterclass.extensions import db
+    from masterclass.models import Question
+
+    db.session.rollback()
+    return db.session.get(Question, question_id)

@@ -11,7 +11,7 @@ from masterclass.db import write_transaction
 from masterclass.extensions import db
 from masterclass.models import AuditEntry, Question, Seance, Vote
 
-from .helpers import HTMX, csrf_token, soup, text_of, words
+from .helpers import HTMX, csrf_token, fresh, post, soup, text_of, words
 
 
 @pytest.fixture
@@ -20,16 +20,6 @@ def mod(client, auth, demo):
     with write_transaction() as session:
         session.get(Seance, demo.id).questions_open = True
     return client
-
-
-def post(client, url, htmx=False, **data):
-    return client.post(url, data={**data, "csrf_token": csrf_token(client)},
-                       headers=HTMX if htmx else {})
-
-
-def fresh(question_id) -> Question:
-    db.session.rollback()
-    return db.session.get(Question, question_id)
 
 
 def queue_url(seance, **args):

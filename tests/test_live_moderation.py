@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from masterclass.db import write_transaction
 from masterclass.extensions import db
-from masterclass.models import AuditEntry, Question, Seance
+from masterclass.models import AuditEntry, Seance
 
-from .helpers import HTMX, csrf_token, soup, text_of, words
+from .helpers import HTMX, csrf_token, fresh, post, soup, text_of, words
 
 
 @pytest.fixture
@@ -19,16 +19,6 @@ def mod(client, auth, demo):
     with write_transaction() as session:
         session.get(Seance, demo.id).questions_open = True
     return client
-
-
-def post(client, url, htmx=False, **data):
-    return client.post(url, data={**data, "csrf_token": csrf_token(client)},
-                       headers=HTMX if htmx else {})
-
-
-def fresh(question_id) -> Question:
-    db.session.rollback()
-    return db.session.get(Question, question_id)
 
 
 def test_queue_shows_pending_first_with_counts(mod, demo, make_question):

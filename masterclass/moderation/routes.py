@@ -303,13 +303,20 @@ def set_opening(slug: str):
     return redirect(url_for("moderation.queue", slug=slug), 303)
 
 
-@bp.get("/seances/<slug>/export.csv")
-def export_csv(slug: str):
+EXPORTS = {"csv": (services.questions_csv, "text/csv; charset=utf-8"),
+           "xlsx": (services.questions_xlsx,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+
+
+@bp.get("/seances/<slug>/export.csv", defaults={"kind": "csv"})
+@bp.get("/seances/<slug>/export.xlsx", defaults={"kind": "xlsx"})
+def export(slug: str, kind: str):
+    """The séance's questions as a file for a spreadsheet (the same table in either format)."""
     seance = services.get_seance(slug) or abort(404)
-    body = services.questions_csv(question_services.queue(seance.id), current_app.config["TIMEZONE"])
-    response = make_response(body)
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="questions-{seance.slug}.csv"'
+    write, content_type = EXPORTS[kind]
+    response = make_response(write(question_services.queue(seance.id), current_app.config["TIMEZONE"]))
+    response.headers["Content-Type"] = content_type
+    response.headers["Content-Disposition"] = f'attachment; filename="questions-{seance.slug}.{kind}"'
     return response
 
 
@@ -422,12 +429,3 @@ def unmerge_question(question_id: int):
     message = _("Fusion annulée : la question n° %(id)s est de retour.", id=question.id)
     return _queue_after(seance, message, question.id)
 
-
-@bp.get("/seances/<slug>/export.xlsx")
-def export_xlsx(slug: str):
-    seance = services.get_seance(slug) or abort(404)
-    body = services.questions_xlsx(question_services.queue(seance.id), current_app.config["TIMEZONE"])
-    response = make_response(body)
-    response.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response.headers["Content-Disposition"] = f'attachment; filename="questions-{seance.slug}.xlsx"'
-    return response
