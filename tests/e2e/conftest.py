@@ -30,14 +30,53 @@ def browser_context_args(browser_context_args):
             "locale": "fr-FR", "accept_downloads": True}
 
 
+class _Gate:
+    """The app behind a gate that the fixture closes before the app is thrown away: a page
+    still open in the browser (its polls arrive on kept-alive connections, which outlive
+    server.shutdown()) then gets a 503 without touching the database, and the requests already
+    inside are waited for, so no thread opens a connection after the app's are closed."""
+
+    def __init__(self, app):
+        self.app = app
+        self.open = True
+        self.inside = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            if not self.open:
+                start_response("503 Service Unavailable",
+                               [("Content-Type", "text/plain"), ("Connection", "close")])
+                return [b"stopped"]
+            self.inside += 1
+        try:
+            response = self.app(environ, start_response)
+            try:
+                return list(response)
+            finally:
+                getattr(response, "close", lambda: None)()
+        finally:
+            with self.changed:
+                self.inside -= 1
+                self.changed.notify_all()
+
+    def close(self, timeout: float = 10) -> None:
+        with self.changed:
+            self.open = False
+            if not self.changed.wait_for(lambda: self.inside == 0, timeout=timeout):
+                raise AssertionError(f"{self.inside} request(s) still running {timeout} s after the test")
+
+
 @pytest.fixture
 def live_server(app):
     """The app on a free loopback port, in a thread, for the length of one test."""
     load_demo()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    gate = _Gate(app)
+    server = make_server("127.0.0.1", 0, gate, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
+    gate.close()
     server.shutdown()
     thread.join(timeout=5)
 
