@@ -14,7 +14,7 @@ A visitor goes to Flask when anything is not known for sure: another method, a c
 than the session and the participant's, a session holding anything but a CSRF token and
 Flask-Login's mark of an anonymous visitor (a signed-in user, a message waiting), a participant
 with state on a page that is not all holes, a stale stamp. Every input that shapes a page is in
-the key: scheme, host, path, query, htmx or not. SQLite only (the fast reader), like ``fastpoll``.
+the key: scheme, host, path, query, htmx or not. SQLite only (the fast reader), like ``questions.fastpoll``.
 """
 
 import hashlib
@@ -25,11 +25,11 @@ from werkzeug.http import dump_cookie, parse_cookie
 
 from . import holes, i18n, participants
 from .db import READ_ERRORS
+from .generation import SIGNATURE_SQL
 from .models_base import local_now
 
 MARK = "masterclass.front"  # environ: set by page_cache.serve with a page it shares
 MAX_ENTRIES = 512
-SIGNATURE_SQL = "SELECT value FROM public_generation"
 VERSION_SQL = "SELECT version FROM seance WHERE slug = ?"
 # What an anonymous visitor's session holds beside the CSRF token: Flask-Login's mark.
 ANONYMOUS_SESSION = {"_fresh": False}
