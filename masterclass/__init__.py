@@ -48,9 +48,9 @@ def create_app(test_config: dict | None = None, *, web_only: bool = False) -> Fl
     from pathlib import Path
 
     from .db import FastReader
-    from .fastpoll import ConditionalPoll
     from .fiches.services import prepare_upload_dir
     from .front import Front
+    from .questions.fastpoll import ConditionalPoll
 
     prepare_upload_dir(Path(app.config["UPLOAD_DIR"]), app.logger)
 

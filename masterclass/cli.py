@@ -5,6 +5,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from . import generation
 from .accounts.models import ROLES, User
 from .accounts.services import create_or_update_user, generate_password
 from .db import BackupError, backup_postgresql, backup_sqlite
@@ -121,13 +122,12 @@ def copy_database_command(source: str) -> None:
 @click.command("reindex")
 def reindex() -> None:
     """Rebuild the search index from the séances, questions and fiches."""
-    from .archive.services import bump_public_generation
     from .db import write_transaction
     from .search.index import rebuild
 
     with write_transaction() as session:
         rows = rebuild(session)
-        bump_public_generation(session)
+        generation.bump(session)
     click.echo(f"Search index rebuilt: {rows} entries.")
 
 

@@ -4,6 +4,7 @@ from .accounts.models import User
 from .archive.models import Seance, Theme
 from .favourites.models import Favourite
 from .fiches.models import Fiche
+from .generation import PublicGeneration
 from .moderation.models import AuditEntry
 from .participants import Participant
 from .questions.models import Question, Vote
@@ -13,6 +14,7 @@ __all__ = [
     "Favourite",
     "Fiche",
     "Participant",
+    "PublicGeneration",
     "Question",
     "Seance",
     "Theme",

@@ -3,13 +3,13 @@
 Most requests come from people who have no state on the page they ask for: the room scanning
 the QR code at the start of a séance, readers of the archive, search engines. For them a page
 depends only on what is published (and on the day), so each worker renders it once per
-archive signature and keeps it; the one thing that is theirs alone, the CSRF token, is put
+public generation and keeps it; the one thing that is theirs alone, the CSRF token, is put
 back into every response. Anyone with state of their own (a moderator signed in, a message
 waiting in the session, a participant who asked, voted or kept something) gets the page
 rendered for them, as before.
 
 A copy is never stale: it is kept with its stamp, what it was rendered from (the day, the
-archive signature, a counter the database bumps with every change public pages show, and for
+public generation, a counter the database bumps with every change public pages show, and for
 the room's pages their séance's version), and used only while the stamp is current; rendered
 again, it replaces the old copy, so a worker keeps one copy per page. Nothing else of the request
 shapes a page: path, query, htmx or not, and the public base URL (the Host header when
@@ -22,14 +22,12 @@ Every copy this serves is also offered to ``front``, which answers the next visi
 cookies it can read before Flask.
 """
 
-import threading
 from collections.abc import Callable
 
 from flask import current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
-from . import holes, i18n
-from .archive.services import archive_signature
+from . import caches, generation, holes, i18n
 from .db import fast_read
 from .front import MARK
 from .htmx import is_htmx
@@ -51,9 +49,7 @@ def fill_holes(response):
 
 
 KEPT_HEADERS = ("Content-Type", "ETag", "Cache-Control", "Vary")
-# Per view: a flood of odd searches can push out other searches, never the séance pages.
 MAX_ENTRIES_PER_VIEW = 128
-_lock = threading.Lock()
 
 
 def visitor_has_state(overlaid: bool = False) -> bool:
@@ -72,8 +68,9 @@ def _public_base() -> str:
     return current_app.config.get("PUBLIC_URL") or request.host_url
 
 
-def _entries(endpoint: str) -> dict:
-    return current_app.extensions.setdefault("page_cache", {}).setdefault(endpoint, {})
+def _entries(endpoint: str) -> caches.StampedCache:
+    """This view's copies (one cache per view: a flood of odd searches never pushes out the séance pages)."""
+    return caches.cache(current_app, f"pages:{endpoint}", MAX_ENTRIES_PER_VIEW)
 
 
 SEANCE_VERSION_SQL = "SELECT version FROM seance WHERE slug = ?"
@@ -85,7 +82,7 @@ def serve(render: Callable, live_slug: str | None = None, overlaid: bool = False
     of their own outside the page's holes.
 
     ``live_slug``: the page shows that séance's live state (votes, pins), which changes its
-    version but not the archive signature: its version then also says whether a copy is current.
+    version but not the public generation: its version then also says whether a copy is current.
     ``overlaid``: every personal part of the page is a hole; participants share it too.
     ``etag``: the visitor's own ETag for the page, given the séance's version and the visitor's.
     """
@@ -95,10 +92,10 @@ def serve(render: Callable, live_slug: str | None = None, overlaid: bool = False
     # One entry per page: what it was rendered from (the stamp) decides whether it is current;
     # a page rendered again replaces its old copy, which no one would ask for again.
     key = (request.path, request.query_string, is_htmx(), _public_base(), i18n.current())
-    stamp = (local_now().date(), archive_signature(), version)
+    stamp = (local_now().date(), generation.signature(), version)
     entries = _entries(request.endpoint)
-    entry = entries.get(key)
-    if entry is None or entry[0] != stamp:
+    kept = entries.get(key, stamp)
+    if kept is None:
         response = current_app.make_response(render())
         if response.status_code == 200 and response.mimetype == "text/html" and not response.is_streamed:
             body = response.get_data()
@@ -106,13 +103,10 @@ def serve(render: Callable, live_slug: str | None = None, overlaid: bool = False
             if token:
                 body = body.replace(token.encode(), TOKEN_HOLE.encode())
             headers = [(h, response.headers[h]) for h in KEPT_HEADERS if h in response.headers]
-            with _lock:  # other threads of this worker read and write the same entries
-                if key not in entries and len(entries) >= MAX_ENTRIES_PER_VIEW:
-                    del entries[next(iter(entries))]  # the oldest
-                entries[key] = (stamp, body, headers)
+            entries.put(key, stamp, (body, headers))
             _offer_to_front(live_slug, stamp, body, overlaid, etag)
         return response
-    _stamp, body, headers = entry
+    body, headers = kept
     _offer_to_front(live_slug, stamp, body, overlaid, etag)
     response = current_app.response_class(body, headers=headers)
     if etag is not None and version is not None:

@@ -224,7 +224,7 @@ def test_unchanged_poll_costs_one_indexed_read(app, client, live):
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert statements == []  # not even the ORM: the fast path's single read below
-    from masterclass.fastpoll import ConditionalPoll
+    from masterclass.questions.fastpoll import ConditionalPoll
 
     poll = app.wsgi_app  # behind the static files (WhiteNoise) and front (masterclass/front.py)
     while not isinstance(poll, ConditionalPoll):

@@ -16,18 +16,6 @@ class Theme(db.Model):
         return f"<Theme {self.slug}>"
 
 
-class PublicGeneration(db.Model):
-    """One row, the signature that keeps cached pages current (see archive_signature): bumped by
-    database triggers, in the writing transaction, on every change public pages show (a séance's
-    or theme's fields, a public question's text or status, a fiche), and by hand when public
-    pages change while no row does (the search index rebuilt). Votes and pins do not bump it:
-    the pages that show them add their séance's version to their cache key."""
-
-    __tablename__ = "public_generation"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    value: Mapped[int] = mapped_column(default=0)
-
-
 class Seance(db.Model):
     """A master class séance: a professional explains their job, participants ask."""
 

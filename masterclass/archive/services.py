@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from ..db import fast_read
+from .. import caches, generation
 from ..extensions import db
 from ..questions.models import PUBLIC_STATUSES, Question
-from .models import PUBLISHED, PublicGeneration, Seance, Theme
+from .models import PUBLISHED, Seance, Theme
 
 ARCHIVE_MAX_PAGE = 10_000
 
@@ -110,33 +110,9 @@ def parse_year(raw: str | None) -> int | None:
     return year if 1900 <= year <= 2200 else None
 
 
-SIGNATURE_SQL = "SELECT value FROM public_generation"
-
-
-def archive_signature() -> tuple:
-    """Changes whenever something public pages show changes (a séance's or theme's fields, a
-    public question, a fiche), or the search index is rebuilt: a counter the database bumps in
-    the same transaction as the change (triggers, see the migrations d9f1b7c3e5a2 and
-    e3b7a1f9c2d4), so the order of changes is the database's, whatever the app servers' clocks.
-    Votes and pins do not move it (see page_cache.serve's live_slug). One primary-key read.
-    """
-    return fast_read(SIGNATURE_SQL)
-
-
-def bump_public_generation(session) -> None:
-    """Public pages changed while no séance did: pages cached under the old signature go."""
-    session.execute(update(PublicGeneration).values(value=PublicGeneration.value + 1))
-
-
 def _cached(key: tuple, compute):
-    """Per-process memo of what only changes with the archive (counts, filter choices)."""
-    cache = current_app.extensions.setdefault("archive_cache", {})
-    full_key = (archive_signature(), *key)
-    if full_key not in cache:
-        if len(cache) > 512:
-            cache.clear()
-        cache[full_key] = compute()
-    return cache[full_key]
+    """What only changes with the public generation (counts, filter choices), kept per process."""
+    return caches.cache(current_app, "archive", 512).get_or_make(key, generation.signature(), compute)
 
 
 def archive_page(filters: ArchiveFilters, page: int, per_page: int) -> Page:

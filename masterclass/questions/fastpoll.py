@@ -11,11 +11,11 @@ import re
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
-from .db import READ_ERRORS, FastReader
-from .htmx import fragment_etag
-from .participants import COOKIE
-from .questions.services import parse_sort
-from .security import CSP
+from ..db import READ_ERRORS, FastReader
+from ..htmx import fragment_etag
+from ..participants import COOKIE
+from ..security import CSP
+from .services import parse_sort
 
 POLLED = re.compile(r"^/seances/([^/]+)/(questions/live|ecran)$")
 LIVE_SQL = ("SELECT version, published, (SELECT version FROM participant WHERE token = ?) "
