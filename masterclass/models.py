@@ -2,10 +2,10 @@
 
 from .accounts.models import User
 from .archive.models import Seance, Theme
+from .audit import AuditEntry
 from .favourites.models import Favourite
 from .fiches.models import Fiche
 from .generation import PublicGeneration
-from .moderation.models import AuditEntry
 from .participants import Participant
 from .questions.models import Question, Vote
 

@@ -12,11 +12,12 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
+from .. import audit
 from ..archive.models import PUBLISHED, Seance
+from ..audit import Action
 from ..db import write_transaction
 from ..extensions import db
 from ..faults import StorageUnavailable
-from ..moderation.models import AuditEntry
 from . import filetypes
 from .models import Fiche
 
@@ -183,8 +184,7 @@ def add_fiche(seance_id: int, received: Received, title: str, description: str,
                       mime_type=received.mime_type, size=received.size,
                       checksum=received.checksum, position=position + 1, drafted=drafted)
         session.add(fiche)
-        session.add(AuditEntry(seance_id=seance_id, user_id=user_id, action="fiche_add",
-                               detail=title))
+        audit.record(session, Action.FICHE_ADD, seance_id=seance_id, user_id=user_id, detail=title)
         _bump(session, seance_id)
     return fiche
 
@@ -198,8 +198,8 @@ def replace_file(fiche_id: int, received: Received, user_id: int | None) -> Fich
         fiche.stored_name = place(session)
         fiche.original_name, fiche.mime_type = received.original_name, received.mime_type
         fiche.size, fiche.checksum = received.size, received.checksum
-        session.add(AuditEntry(seance_id=fiche.seance_id, user_id=user_id,
-                               action="fiche_replace", detail=fiche.title))
+        audit.record(session, Action.FICHE_REPLACE, seance_id=fiche.seance_id, user_id=user_id,
+                     detail=fiche.title)
         _bump(session, fiche.seance_id)
         # The new content may be the very same file (same bytes): only a name no fiche
         # points to any more, this one included, may go.
@@ -219,8 +219,8 @@ def delete_fiche(fiche_id: int, user_id: int | None) -> Fiche | None:
             return None
         session.execute(delete(Favourite).where(Favourite.kind == "fiche",
                                                 Favourite.target_id == fiche.id))
-        session.add(AuditEntry(seance_id=fiche.seance_id, user_id=user_id,
-                               action="fiche_delete", detail=fiche.title))
+        audit.record(session, Action.FICHE_DELETE, seance_id=fiche.seance_id, user_id=user_id,
+                     detail=fiche.title)
         _bump(session, fiche.seance_id)
         session.delete(fiche)
         orphan = _unreferenced(session, fiche.stored_name)

@@ -8,7 +8,9 @@ from html.parser import HTMLParser
 from flask import current_app
 from sqlalchemy import select
 
+from .. import audit
 from ..archive.models import Seance
+from ..audit import Action
 from ..db import write_transaction
 from ..extensions import db
 from ..fiches import services as fiche_services
@@ -16,7 +18,6 @@ from ..fiches.models import Fiche
 from ..questions.models import Question
 from ..questions.services import RecordCounts, record_counts
 from ..sanitize import clean_html
-from .models import AuditEntry
 
 MAX_DRAFT_TEXT = 10_000
 
@@ -55,7 +56,7 @@ def save_text(seance_id: int, intro: str, key_points: str, user_id: int) -> bool
         if (seance.fiche_intro, seance.fiche_key_points) == (intro, key_points):
             return False
         seance.fiche_intro, seance.fiche_key_points = intro, key_points
-        session.add(AuditEntry(seance_id=seance_id, user_id=user_id, action="fiche_draft"))
+        audit.record(session, Action.FICHE_DRAFT, seance_id=seance_id, user_id=user_id)
     return True
 
 

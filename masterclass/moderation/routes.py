@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
+from .. import audit
 from ..archive.models import Seance
 from ..archive.services import all_themes, public_questions
 from ..errors import RECOVERY, abort_fr
@@ -134,7 +135,7 @@ def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None
     return make_response(render_template(
         "moderation/seance_form.html", form=form, themes=all_themes(), stale=stale,
         summary_preview=summary_preview,
-        audit=services.audit_trail(seance), **context), status)
+        audit=audit.trail(seance.id), **context), status)
 
 
 @bp.get("/seances/<slug>/apercu")
@@ -191,7 +192,7 @@ def queue_page(seance, status=200, message=None, **extra):
     if is_htmx():
         return make_response(render_template("moderation/_queue.html", **context), status)
     return make_response(render_template("moderation/queue.html",
-                                         audit=services.audit_trail(seance, limit=20), **context), status)
+                                         audit=audit.trail(seance.id, limit=20), **context), status)
 
 
 @bp.get("/seances/<slug>/questions")

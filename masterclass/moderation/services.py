@@ -11,8 +11,10 @@ from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy import case, func, select
 
+from .. import audit
 from ..archive.models import Seance
 from ..archive.services import get_or_create_theme, new_join_code, slugify, unique_slug
+from ..audit import Action, AuditEntry
 from ..db import write_transaction
 from ..extensions import db
 from ..fiches.models import Fiche
@@ -20,7 +22,6 @@ from ..models_base import utcnow
 from ..questions.models import Question
 from ..sanitize import clean_html, markdown_to_html
 from .forms import DEFAULT_TIME
-from .models import AuditEntry
 
 # What a moderator edits, field by field: form field name -> Seance attribute.
 EDITABLE = {
@@ -113,8 +114,8 @@ def _set_published(seance: Seance, published: bool, user_id: int, session,
     seance.published = published
     if published and seance.published_at is None:
         seance.published_at = utcnow()
-    session.add(AuditEntry(seance=seance, user_id=user_id, seance_version=seance_version,
-                           action="publish" if published else "unpublish"))
+    audit.record(session, Action.PUBLISH if published else Action.UNPUBLISH, seance=seance, user_id=user_id,
+                 seance_version=seance_version)
     return True
 
 
@@ -125,7 +126,7 @@ def create_seance(data: dict, user_id: int) -> Seance:
         _apply(seance, data)
         seance.slug = unique_slug(seance.title, seance.starts_at.date())
         session.add(seance)
-        session.add(AuditEntry(seance=seance, user_id=user_id, action="create"))
+        audit.record(session, Action.CREATE, seance=seance, user_id=user_id)
         _set_published(seance, bool(data.get("published")), user_id, session)
     return seance
 
@@ -155,7 +156,7 @@ _FIELD_VALUES = {
     "published": lambda s: bool(s.published),
     "premoderation": lambda s: bool(s.premoderation),
 }
-_VERSIONED_ACTIONS = ("edit", "publish", "unpublish")
+_VERSIONED_ACTIONS = (Action.EDIT, Action.PUBLISH, Action.UNPUBLISH)
 
 
 def _stale_edit(session, seance: Seance, since: int) -> StaleEdit:
@@ -167,7 +168,7 @@ def _stale_edit(session, seance: Seance, since: int) -> StaleEdit:
         .order_by(AuditEntry.id)))
     names = set()
     for entry in entries:
-        names.update(entry.detail.split(", ") if entry.action == "edit" else ["published"])
+        names.update(entry.detail.split(", ") if entry.action == Action.EDIT else ["published"])
     editors = list(dict.fromkeys(entry.user.email for entry in entries if entry.user))
     changes = [(name, value(seance)) for name, value in _FIELD_VALUES.items() if name in names]
     return StaleEdit(seance.edit_version, changes, editors)
@@ -191,21 +192,12 @@ def update_seance(seance: Seance, data: dict, user_id: int,
             seance.edit_version += 1
         if changed:
             seance.version += 1
-            session.add(AuditEntry(seance=seance, user_id=user_id, action="edit",
-                                   detail=", ".join(changed), seance_version=seance.edit_version))
+            audit.record(session, Action.EDIT, seance=seance, user_id=user_id, detail=", ".join(changed),
+                         seance_version=seance.edit_version)
         if _set_published(seance, bool(data.get("published")), user_id, session,
                           seance_version=seance.edit_version):
             changed.append("published")
     return changed
-
-
-def audit_trail(seance: Seance, limit: int = 50) -> list[AuditEntry]:
-    return list(db.session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.seance_id == seance.id)
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        .limit(limit)
-    ))
 
 
 @dataclass

@@ -4,12 +4,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, delete, func, select, update
 
+from .. import audit
 from ..archive.models import Seance
+from ..audit import Action
 from ..db import write_transaction
 from ..extensions import db
 from ..formatting import normalise_newlines
 from ..models_base import utcnow
-from ..moderation.models import AuditEntry
 from ..participants import participant_id_for_write
 from ..sanitize import markdown_to_html
 from .models import PUBLIC_STATUSES, STATUSES, Question, Vote
@@ -202,8 +203,8 @@ def set_status(question_id: int, status: str, user_id: int) -> Question:
             question.status_changed_at = utcnow()
             if status != "approved":
                 question.pinned = False  # answered or set aside: no longer the one being answered
-            session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id,
-                                   action="question_status", detail=f"#{question.id} → {status}"))
+            audit.record(session, Action.QUESTION_STATUS, seance_id=question.seance_id, user_id=user_id,
+                         detail=f"#{question.id} → {status}")
             bump_version(session, question.seance_id)
     return question
 
@@ -215,7 +216,7 @@ def toggle_pin(question_id: int, user_id: int) -> Question:
         question = _moderated(session, question_id)
         if question.pinned:
             question.pinned = False
-            action = "unpin"
+            action = Action.UNPIN
         else:
             session.execute(update(Question).where(
                 Question.seance_id == question.seance_id, Question.pinned.is_(True)
@@ -225,9 +226,9 @@ def toggle_pin(question_id: int, user_id: int) -> Question:
             if question.status != "approved":  # pinned is "being answered": approved, not answered
                 question.status = "approved"
                 question.status_changed_at = utcnow()
-            action = "pin"
-        session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id, action=action,
-                               detail=f"#{question.id}"))
+            action = Action.PIN
+        audit.record(session, action, seance_id=question.seance_id, user_id=user_id,
+                     detail=f"#{question.id}")
         bump_version(session, question.seance_id)
     return question
 
@@ -257,8 +258,8 @@ def edit_body(question_id: int, body: str, user_id: int, previous_body: str | No
             if question.original_body is None:
                 question.original_body = question.body
             question.body = body
-            session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id,
-                                   action="question_edit", detail=f"#{question.id}"))
+            audit.record(session, Action.QUESTION_EDIT, seance_id=question.seance_id, user_id=user_id,
+                         detail=f"#{question.id}")
             bump_version(session, question.seance_id)
     return question
 
@@ -278,11 +279,11 @@ def set_answer(question_id: int, source: str, user_id: int) -> Question:
         if not question.is_public:
             raise QuestionError("not_answerable")
         if answer_html != question.answer_html or source != question.answer_source:
-            action = "answer_edit" if question.answer_html else "answer_add"
+            action = Action.ANSWER_EDIT if question.answer_html else Action.ANSWER_ADD
             question.answer_html, question.answer_source = answer_html, source
             question.answered_at = utcnow()
-            session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id, action=action,
-                                   detail=f"#{question.id}"))
+            audit.record(session, action, seance_id=question.seance_id, user_id=user_id,
+                         detail=f"#{question.id}")
             bump_version(session, question.seance_id)  # the room's lists show it under the question
     return question
 
@@ -292,8 +293,8 @@ def remove_answer(question_id: int, user_id: int) -> Question:
         question = _moderated(session, question_id)
         if question.answer_html is not None:
             question.answer_html = question.answer_source = question.answered_at = None
-            session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id,
-                                   action="answer_remove", detail=f"#{question.id}"))
+            audit.record(session, Action.ANSWER_REMOVE, seance_id=question.seance_id, user_id=user_id,
+                         detail=f"#{question.id}")
             bump_version(session, question.seance_id)
     return question
 
@@ -333,8 +334,8 @@ def set_open(seance_id: int, is_open: bool, user_id: int) -> None:
         seance = session.get(Seance, seance_id)
         if seance.questions_open != is_open:
             seance.questions_open = is_open
-            session.add(AuditEntry(seance_id=seance_id, user_id=user_id,
-                                   action="open" if is_open else "close"))
+            audit.record(session, Action.OPEN if is_open else Action.CLOSE, seance_id=seance_id,
+                         user_id=user_id)
             bump_version(session, seance_id)
 
 
