@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import contains_eager
 
-from ..archive.models import PUBLISHED, Seance
 from ..db import write_transaction
 from ..extensions import db
 from ..fiches.models import Fiche
 from ..participants import Participant, current_participant_id, known_token, participant_id_for_write
+from ..seances.models import PUBLISHED, Seance
 from .models import KINDS, Favourite
 
 

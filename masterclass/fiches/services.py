@@ -13,11 +13,12 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from .. import audit
-from ..archive.models import PUBLISHED, Seance
 from ..audit import Action
 from ..db import write_transaction
 from ..extensions import db
 from ..faults import StorageUnavailable
+from ..seances.models import PUBLISHED, Seance
+from ..seances.services import touch
 from . import filetypes
 from .models import Fiche
 
@@ -185,7 +186,7 @@ def add_fiche(seance_id: int, received: Received, title: str, description: str,
                       checksum=received.checksum, position=position + 1, drafted=drafted)
         session.add(fiche)
         audit.record(session, Action.FICHE_ADD, seance_id=seance_id, user_id=user_id, detail=title)
-        _bump(session, seance_id)
+        touch(session, seance_id)
     return fiche
 
 
@@ -200,7 +201,7 @@ def replace_file(fiche_id: int, received: Received, user_id: int | None) -> Fich
         fiche.size, fiche.checksum = received.size, received.checksum
         audit.record(session, Action.FICHE_REPLACE, seance_id=fiche.seance_id, user_id=user_id,
                      detail=fiche.title)
-        _bump(session, fiche.seance_id)
+        touch(session, fiche.seance_id)
         # The new content may be the very same file (same bytes): only a name no fiche
         # points to any more, this one included, may go.
         orphan = _unreferenced(session, old_name)
@@ -221,7 +222,7 @@ def delete_fiche(fiche_id: int, user_id: int | None) -> Fiche | None:
                                                 Favourite.target_id == fiche.id))
         audit.record(session, Action.FICHE_DELETE, seance_id=fiche.seance_id, user_id=user_id,
                      detail=fiche.title)
-        _bump(session, fiche.seance_id)
+        touch(session, fiche.seance_id)
         session.delete(fiche)
         orphan = _unreferenced(session, fiche.stored_name)
     # After the commit: a failed transaction must not lose a file still referenced.
@@ -244,7 +245,7 @@ def move_fiche(fiche_id: int, direction: str) -> Fiche | None:
             siblings[index], siblings[other] = siblings[other], siblings[index]
         for position, sibling in enumerate(siblings, start=1):
             sibling.position = position
-        _bump(session, fiche.seance_id)  # the séance page shows them in this order
+        touch(session, fiche.seance_id)  # the séance page shows them in this order
     return fiche
 
 
@@ -255,8 +256,3 @@ def _unreferenced(session, stored_name: str) -> bool:
     session.flush()
     return session.scalar(select(func.count(Fiche.id)).where(
         Fiche.stored_name == stored_name)) == 0
-
-
-def _bump(session, seance_id: int) -> None:
-    session.execute(update(Seance).where(Seance.id == seance_id)
-                    .values(version=Seance.version + 1))

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import case, delete, func, insert, literal, select, update
 
 from .. import audit
-from ..archive.models import Seance
 from ..audit import Action
 from ..db import write_transaction
 from ..extensions import db
 from ..models_base import utcnow
+from ..seances.models import Seance
+from ..seances.services import touch
 from .models import FLOOR_SOURCES, STATUSES, Question, Vote
-from .services import STATUS_ORDER, QuestionError, bump_version
+from .services import STATUS_ORDER, QuestionError
 
 # More ids than any séance has questions: a bigger batch is refused before any work.
 MAX_BATCH = 1000
@@ -78,7 +79,7 @@ def batch_status(seance_id: int, ids: list[int], status: str, user_id: int) -> i
             raise QuestionError("batch_unknown")
         changed = sum(_apply_status(session, q, status, user_id) for q in questions)
         if changed:
-            bump_version(session, seance_id)
+            touch(session, seance_id)
     return changed
 
 
@@ -95,7 +96,7 @@ def add_floor_question(seance_id: int, body: str, author: str, source: str, user
         session.flush()
         audit.record(session, Action.QUESTION_FLOOR, seance_id=seance_id, user_id=user_id,
                      detail=f"#{question.id} ({source})")
-        bump_version(session, seance_id)
+        touch(session, seance_id)
     return question
 
 
@@ -136,7 +137,7 @@ def merge(question_id: int, into_id: int, user_id: int) -> Question:
         question.merged_into_id, question.merged_at, question.pinned = kept.id, utcnow(), False
         audit.record(session, Action.QUESTION_MERGE, seance_id=question.seance_id, user_id=user_id,
                      detail=f"#{question.id} → #{kept.id}")
-        bump_version(session, question.seance_id)
+        touch(session, question.seance_id)
     db.session.expire_all()
     return question
 
@@ -157,7 +158,7 @@ def unmerge(question_id: int, user_id: int) -> Question:
         question.merged_into_id = question.merged_at = None
         audit.record(session, Action.QUESTION_UNMERGE, seance_id=question.seance_id, user_id=user_id,
                      detail=f"#{question.id} ← #{kept_id}")
-        bump_version(session, question.seance_id)
+        touch(session, question.seance_id)
     db.session.expire_all()
     return question
 

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from sqlalchemy import case, delete, func, select, update
 
 from .. import audit
-from ..archive.models import Seance
 from ..audit import Action
 from ..db import write_transaction
 from ..extensions import db
@@ -13,6 +12,8 @@ from ..formatting import normalise_newlines
 from ..models_base import utcnow
 from ..participants import participant_id_for_write
 from ..sanitize import markdown_to_html
+from ..seances.models import Seance
+from ..seances.services import touch
 from .models import PUBLIC_STATUSES, STATUSES, Question, Vote
 
 # How a phone reads the list: the most supported, the newest, or only its own questions.
@@ -34,11 +35,6 @@ class QuestionError(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason, self.status = reason, self.STATUS[reason]
-
-
-def bump_version(session, seance_id: int) -> None:
-    """Every change a live list shows makes its ETag change."""
-    session.execute(update(Seance).where(Seance.id == seance_id).values(version=Seance.version + 1))
 
 
 @dataclass
@@ -82,7 +78,7 @@ def submit(seance_id: int, body: str, author: str) -> Question:
         # page drops its ETag after sending) and the moderators' queue (whose ETag counts it).
         # Without pre-moderation it is public at once: the room's lists change.
         if public:
-            bump_version(session, seance_id)
+            touch(session, seance_id)
     return question
 
 
@@ -106,7 +102,7 @@ def toggle_vote(question_id: int) -> tuple[Question, bool]:
             update(Question).where(Question.id == question_id)
             .values(votes_count=Question.votes_count + (-1 if removed else 1))
         )
-        bump_version(session, question.seance_id)
+        touch(session, question.seance_id)
     db.session.refresh(question)
     return question, not removed
 
@@ -205,7 +201,7 @@ def set_status(question_id: int, status: str, user_id: int) -> Question:
                 question.pinned = False  # answered or set aside: no longer the one being answered
             audit.record(session, Action.QUESTION_STATUS, seance_id=question.seance_id, user_id=user_id,
                          detail=f"#{question.id} → {status}")
-            bump_version(session, question.seance_id)
+            touch(session, question.seance_id)
     return question
 
 
@@ -229,7 +225,7 @@ def toggle_pin(question_id: int, user_id: int) -> Question:
             action = Action.PIN
         audit.record(session, action, seance_id=question.seance_id, user_id=user_id,
                      detail=f"#{question.id}")
-        bump_version(session, question.seance_id)
+        touch(session, question.seance_id)
     return question
 
 
@@ -260,7 +256,7 @@ def edit_body(question_id: int, body: str, user_id: int, previous_body: str | No
             question.body = body
             audit.record(session, Action.QUESTION_EDIT, seance_id=question.seance_id, user_id=user_id,
                          detail=f"#{question.id}")
-            bump_version(session, question.seance_id)
+            touch(session, question.seance_id)
     return question
 
 
@@ -284,7 +280,7 @@ def set_answer(question_id: int, source: str, user_id: int) -> Question:
             question.answered_at = utcnow()
             audit.record(session, action, seance_id=question.seance_id, user_id=user_id,
                          detail=f"#{question.id}")
-            bump_version(session, question.seance_id)  # the room's lists show it under the question
+            touch(session, question.seance_id)  # the room's lists show it under the question
     return question
 
 
@@ -295,7 +291,7 @@ def remove_answer(question_id: int, user_id: int) -> Question:
             question.answer_html = question.answer_source = question.answered_at = None
             audit.record(session, Action.ANSWER_REMOVE, seance_id=question.seance_id, user_id=user_id,
                          detail=f"#{question.id}")
-            bump_version(session, question.seance_id)
+            touch(session, question.seance_id)
     return question
 
 
@@ -327,16 +323,6 @@ def record_counts(seance_id: int) -> RecordCounts:
         func.coalesce(func.sum(case((Question.status == "pending", 1), else_=0)), 0),
     ).where(Question.seance_id == seance_id, Question.merged_into_id.is_(None))).one()
     return RecordCounts(*(int(n) for n in row))
-
-
-def set_open(seance_id: int, is_open: bool, user_id: int) -> None:
-    with write_transaction() as session:
-        seance = session.get(Seance, seance_id)
-        if seance.questions_open != is_open:
-            seance.questions_open = is_open
-            audit.record(session, Action.OPEN if is_open else Action.CLOSE, seance_id=seance_id,
-                         user_id=user_id)
-            bump_version(session, seance_id)
 
 
 STATUS_ORDER = case({"pending": 0, "approved": 1, "answered": 2, "rejected": 3},
