@@ -86,13 +86,14 @@ def write_transaction():
         raise
 
 
-try:  # the optional "postgresql" extra
-    import psycopg
-except ImportError:  # pragma: no cover - SQLite-only installs
-    psycopg = None
+class FastReadError(Exception):
+    """A fast read on PostgreSQL failed: psycopg's error is its cause, its message is psycopg's
+    (what ``faults`` reads). psycopg itself is imported only by an app that uses PostgreSQL:
+    it and libpq are 10 MB in every worker."""
+
 
 # What a fast read may raise when the database misbehaves: the caller lets Flask answer.
-READ_ERRORS: tuple = (sqlite3.Error,) + ((psycopg.Error,) if psycopg is not None else ())
+READ_ERRORS: tuple = (sqlite3.Error, FastReadError)
 
 
 class FastReader:
@@ -110,7 +111,10 @@ class FastReader:
         backend = url.get_backend_name()
         self.path = url.database if backend == "sqlite" and url.database else None
         self.pg_conninfo = None
-        if backend == "postgresql" and psycopg is not None:
+        if backend == "postgresql":
+            import psycopg  # only here: see FastReadError
+
+            self._psycopg = psycopg
             self.pg_conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
             args = dict(connect_args or {})
             self.pg_kwargs = {k: args[k] for k in ("connect_timeout", "options") if k in args}
@@ -131,7 +135,7 @@ class FastReader:
                 conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False,
                                        timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             else:
-                conn = psycopg.connect(self.pg_conninfo, autocommit=True, prepare_threshold=None,
+                conn = self._psycopg.connect(self.pg_conninfo, autocommit=True, prepare_threshold=None,
                                        **self.pg_kwargs)
             self._local.conn = conn
             with self._lock:
@@ -188,9 +192,9 @@ class FastReader:
                 row = cursor.fetchone()
                 return [row] if row is not None else []
             return cursor.fetchall()
-        except psycopg.Error:
+        except self._psycopg.Error as error:
             self.close()  # a server restarted: the next read connects again
-            raise
+            raise FastReadError(str(error)) from error
 
 
 _pg_statements: dict[str, str] = {}

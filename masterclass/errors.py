@@ -16,7 +16,7 @@ from werkzeug.exceptions import (
 )
 
 from . import faults
-from .db import psycopg
+from .db import FastReadError
 from .extensions import db
 from .htmx import is_htmx
 
@@ -112,8 +112,7 @@ def init_app(app: Flask) -> None:
             raise error
         return response
 
-    if psycopg is not None:  # a fast read (outside SQLAlchemy) on PostgreSQL
-        app.register_error_handler(psycopg.OperationalError, _fault)
+    app.register_error_handler(FastReadError, _fault)  # a fast read (outside SQLAlchemy) on PostgreSQL
 
     @app.errorhandler(DataError)
     def _data_error(error):

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from .db import READ_ERRORS
 
-DATABASE_ERRORS = (DBAPIError, *READ_ERRORS)  # READ_ERRORS: sqlite3's, psycopg's when installed
+DATABASE_ERRORS = (DBAPIError, *READ_ERRORS)  # READ_ERRORS: sqlite3's, a fast read's on PostgreSQL
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,10 @@ the key: scheme, host, path, query, htmx or not. SQLite only (the fast reader), 
 
 import hashlib
 import os
-import threading
 
 from werkzeug.http import dump_cookie, parse_cookie
 
-from . import holes, i18n, participants
+from . import caches, holes, i18n, participants
 from .db import READ_ERRORS
 from .generation import SIGNATURE_SQL
 from .models_base import local_now
@@ -50,8 +49,7 @@ def _key(environ, language: str) -> tuple:
 class Front:
     def __init__(self, app, wsgi_app, reader):
         self.app, self.wsgi_app, self.reader = app, wsgi_app, reader
-        self.entries: dict[tuple, tuple] = {}
-        self._lock = threading.Lock()
+        self.entries = caches.cache(app, "front", MAX_ENTRIES)
         self._csrf = None
 
     def __call__(self, environ, start_response):
@@ -60,7 +58,7 @@ class Front:
                 or not self.app.config["PAGE_CACHE"]):
             return self.wsgi_app(environ, start_response)
         key = _key(environ, language)
-        entry = self.entries.get(key)
+        entry = self.entries.entry(key)
         if entry is not None:
             try:
                 answer = self._answer(entry, environ, start_response)
@@ -73,7 +71,7 @@ class Front:
     # --- answering ----------------------------------------------------------------------------
 
     def _answer(self, entry, environ, start_response):
-        slug, stamp, body, headers, overlaid, etag = entry
+        stamp, (slug, body, headers, overlaid, etag) = entry
         version = self.reader.one(VERSION_SQL, (slug,)) if slug else None
         if etag is not None and version is None:
             return None
@@ -158,9 +156,6 @@ class Front:
         if mark is not None and captured.get("status", "").startswith("200"):
             dropped = DROPPED_HEADERS if mark["etag"] else DROPPED_HEADERS - {"etag"}
             headers = [(n, v) for n, v in captured["headers"] if n.lower() not in dropped]
-            with self._lock:
-                if key not in self.entries and len(self.entries) >= MAX_ENTRIES:
-                    del self.entries[next(iter(self.entries))]  # the oldest
-                self.entries[key] = (mark["slug"], mark["stamp"], mark["body"], headers, mark["overlaid"],
-                                     mark["etag"])
+            self.entries.put(key, mark["stamp"], (mark["slug"], mark["body"], headers, mark["overlaid"],
+                                                   mark["etag"]))
         return result

@@ -22,13 +22,12 @@ Every copy this serves is also offered to ``front``, which answers the next visi
 cookies it can read before Flask.
 """
 
-import threading
 from collections.abc import Callable
 
 from flask import current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
-from . import generation, holes, i18n
+from . import caches, generation, holes, i18n
 from .db import fast_read
 from .front import MARK
 from .htmx import is_htmx
@@ -50,9 +49,7 @@ def fill_holes(response):
 
 
 KEPT_HEADERS = ("Content-Type", "ETag", "Cache-Control", "Vary")
-# Per view: a flood of odd searches can push out other searches, never the séance pages.
 MAX_ENTRIES_PER_VIEW = 128
-_lock = threading.Lock()
 
 
 def visitor_has_state(overlaid: bool = False) -> bool:
@@ -71,8 +68,9 @@ def _public_base() -> str:
     return current_app.config.get("PUBLIC_URL") or request.host_url
 
 
-def _entries(endpoint: str) -> dict:
-    return current_app.extensions.setdefault("page_cache", {}).setdefault(endpoint, {})
+def _entries(endpoint: str) -> caches.StampedCache:
+    """This view's copies (one cache per view: a flood of odd searches never pushes out the séance pages)."""
+    return caches.cache(current_app, f"pages:{endpoint}", MAX_ENTRIES_PER_VIEW)
 
 
 SEANCE_VERSION_SQL = "SELECT version FROM seance WHERE slug = ?"
@@ -96,8 +94,8 @@ def serve(render: Callable, live_slug: str | None = None, overlaid: bool = False
     key = (request.path, request.query_string, is_htmx(), _public_base(), i18n.current())
     stamp = (local_now().date(), generation.signature(), version)
     entries = _entries(request.endpoint)
-    entry = entries.get(key)
-    if entry is None or entry[0] != stamp:
+    kept = entries.get(key, stamp)
+    if kept is None:
         response = current_app.make_response(render())
         if response.status_code == 200 and response.mimetype == "text/html" and not response.is_streamed:
             body = response.get_data()
@@ -105,13 +103,10 @@ def serve(render: Callable, live_slug: str | None = None, overlaid: bool = False
             if token:
                 body = body.replace(token.encode(), TOKEN_HOLE.encode())
             headers = [(h, response.headers[h]) for h in KEPT_HEADERS if h in response.headers]
-            with _lock:  # other threads of this worker read and write the same entries
-                if key not in entries and len(entries) >= MAX_ENTRIES_PER_VIEW:
-                    del entries[next(iter(entries))]  # the oldest
-                entries[key] = (stamp, body, headers)
+            entries.put(key, stamp, (body, headers))
             _offer_to_front(live_slug, stamp, body, overlaid, etag)
         return response
-    _stamp, body, headers = entry
+    body, headers = kept
     _offer_to_front(live_slug, stamp, body, overlaid, etag)
     response = current_app.response_class(body, headers=headers)
     if etag is not None and version is not None:

@@ -231,5 +231,5 @@ def test_a_worker_keeps_one_copy_of_a_page_however_often_it_changes(app, live, m
         app.test_client().get(page)
         phone.post(f"/questions/{question.id}/vote", data={"csrf_token": csrf_token(phone, page)})
     app.test_client().get(page)
-    assert len(app.extensions["page_cache"]["questions.participant"]) == 1
-    assert len(app.extensions["live_cache"]) == 1
+    assert len(app.extensions["caches"]["pages:questions.participant"]) == 1
+    assert len(app.extensions["caches"]["live-lists"]) == 1

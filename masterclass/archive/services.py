@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from .. import generation
+from .. import caches, generation
 from ..extensions import db
 from ..questions.models import PUBLIC_STATUSES, Question
 from ..seances.models import Seance, Theme
@@ -97,14 +97,8 @@ def parse_year(raw: str | None) -> int | None:
 
 
 def _cached(key: tuple, compute):
-    """Per-process memo of what only changes with the archive (counts, filter choices)."""
-    cache = current_app.extensions.setdefault("archive_cache", {})
-    full_key = (generation.signature(), *key)
-    if full_key not in cache:
-        if len(cache) > 512:
-            cache.clear()
-        cache[full_key] = compute()
-    return cache[full_key]
+    """What only changes with the public generation (counts, filter choices), kept per process."""
+    return caches.cache(current_app, "archive", 512).get_or_make(key, generation.signature(), compute)
 
 
 def archive_page(filters: ArchiveFilters, page: int, per_page: int) -> Page:

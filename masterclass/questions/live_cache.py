@@ -7,36 +7,28 @@ two indexed reads outside the ORM: the phone's votes and its questions (none bef
 change bumps the séance's version, so a list is never stale: it is simply not asked for again.
 """
 
-import threading
 from typing import NamedTuple
 
 from flask import current_app, render_template
 from markupsafe import Markup
 
-from .. import i18n
+from .. import caches, i18n
 from ..holes import TOKEN_HOLE, Choice, Visitor, register_filler
 from ..htmx import fragment_etag
 from . import bp, services
 
 MAX_ENTRIES = 64
-_lock = threading.Lock()
 VOTED_SQL = "SELECT question_id FROM vote WHERE participant_id = ?"
 
 
 def room_html(seance, sort: str) -> Markup:
     """The séance's list in this order: one copy per séance and order, kept while its version is."""
-    _cache = current_app.extensions.setdefault("live_cache", {})
-    key, stamp = (seance.id, sort, i18n.current()), (seance.version, seance.questions_open)
-    entry = _cache.get(key)
-    if entry is None or entry[0] != stamp:
+    def make() -> Markup:
         questions = services.live_questions(seance.id, sort)
-        entry = (stamp, Markup(render_template("questions/_room.html", seance=seance,  # noqa: S704
-                                               questions=questions, sort=sort, token_hole=TOKEN_HOLE)))
-        with _lock:  # the worker's other threads share the cache
-            if key not in _cache and len(_cache) >= MAX_ENTRIES:
-                _cache.pop(next(iter(_cache)))  # the oldest séance's
-            _cache[key] = entry
-    return entry[1]
+        return Markup(render_template("questions/_room.html", seance=seance,  # noqa: S704
+                                      questions=questions, sort=sort, token_hole=TOKEN_HOLE))
+    return caches.cache(current_app, "live-lists", MAX_ENTRIES).get_or_make(
+        (seance.id, sort, i18n.current()), (seance.version, seance.questions_open), make)
 
 
 class MyQuestion(NamedTuple):
