@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
 from .. import audit
 from ..audit import Action
@@ -21,6 +21,7 @@ from ..seances.models import PUBLISHED, Seance
 from ..seances.services import touch
 from . import filetypes
 from .models import Fiche
+from .signals import fiche_deleted
 
 CHUNK = 64 * 1024
 
@@ -211,15 +212,13 @@ def replace_file(fiche_id: int, received: Received, user_id: int | None) -> Fich
 
 
 def delete_fiche(fiche_id: int, user_id: int | None) -> Fiche | None:
-    """Delete a fiche, the favourites that kept it, and its file when no other fiche shares it."""
-    from ..favourites.models import Favourite
-
+    """Delete a fiche (what refers to it hears ``fiche_deleted``), and its file when no other
+    fiche shares it."""
     with write_transaction() as session:
         fiche = session.get(Fiche, fiche_id)
         if fiche is None:
             return None
-        session.execute(delete(Favourite).where(Favourite.kind == "fiche",
-                                                Favourite.target_id == fiche.id))
+        fiche_deleted.send(session=session, fiche_id=fiche.id)
         audit.record(session, Action.FICHE_DELETE, seance_id=fiche.seance_id, user_id=user_id,
                      detail=fiche.title)
         touch(session, fiche.seance_id)
