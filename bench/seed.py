@@ -16,12 +16,12 @@ def realistic_seance(path: Path) -> None:
 
     from masterclass import create_app
     from masterclass.accounts.models import User
-    from masterclass.archive.models import Seance
     from masterclass.db import write_transaction
     from masterclass.extensions import db
     from masterclass.participants import Participant
     from masterclass.questions.models import Question, Vote
-    from masterclass.questions.services import bump_version, set_open
+    from masterclass.seances.models import Seance
+    from masterclass.seances.services import set_open, touch
 
     env = project_env(path)
     app = create_app({"SQLALCHEMY_DATABASE_URI": env["MASTERCLASS_DATABASE_URL"],
@@ -48,7 +48,7 @@ def realistic_seance(path: Path) -> None:
             for question in approved[:3]:
                 session.add(Vote(question_id=question.id, participant_id=phone.id))
             session.add(Question(seance_id=seance.id, participant_id=phone.id, body="Ma question en attente ?"))
-            bump_version(session, seance.id)
+            touch(session, seance.id)
         db.session.remove()
         db.engine.dispose()
     flask(path, "reindex")

@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None, *, web_only: bool = False) -> Fl
     _register_blueprints(app)
 
     from . import cli, errors, formatting, htmx, page_cache, participants, security
+    from .favourites import services as favourites_services
     from .search import index as search_index
 
     errors.init_app(app)
@@ -41,6 +42,7 @@ def create_app(test_config: dict | None = None, *, web_only: bool = False) -> Fl
     page_cache.init_app(app)
     participants.init_app(app)
     search_index.init_app(app)
+    favourites_services.init_app(app)
     formatting.init_app(app)
     security.init_app(app)
     cli.init_app(app)

@@ -47,8 +47,8 @@ def create_user(email: str, role: str, password: str) -> None:
 @click.option("--if-empty", is_flag=True, help="Only when the database has no séance at all.")
 def load_demo_command(if_empty: bool) -> None:
     """Load the demo séance (16 May, Anzin); does nothing when it is already there."""
-    from .archive.models import Seance
     from .demo import load_demo
+    from .seances.models import Seance
 
     if if_empty and db.session.scalar(select(Seance.id).limit(1)) is not None:
         click.echo("The database already has séances: demo not loaded.")

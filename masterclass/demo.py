@@ -6,14 +6,14 @@ from datetime import date, datetime, time
 
 from sqlalchemy import select
 
-from .archive.models import Seance
-from .archive.services import get_or_create_theme, new_join_code, slugify
 from .db import write_transaction
 from .extensions import db
 from .fiches.services import add_fiche, receive
 from .models_base import utcnow
 from .questions.models import Question
 from .sanitize import clean_html
+from .seances.models import Seance
+from .seances.services import get_or_create_theme, new_join_code, slugify
 
 DEMO_SLUG = "seance-developpement-economique-2019-05-16"
 

@@ -5,11 +5,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from .archive.models import Seance
-from .archive.services import get_or_create_theme, new_join_code
 from .db import write_transaction
 from .models_base import utcnow
 from .questions.models import Question
+from .seances.models import Seance
+from .seances.services import get_or_create_theme, new_join_code
 
 CITIES = ["Anzin", "Valenciennes", "Denain", "Maubeuge", "Roubaix", "Tourcoing", "Lille", "Lens",
           "Douai", "Cambrai", "Calais", "Dunkerque", "Arras", "Béthune", "Saint-Quentin", "Amiens"]

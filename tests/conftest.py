@@ -190,8 +190,8 @@ def demo(app):
 @pytest.fixture
 def make_seance(app):
     """Factory: a séance (published by default) with a unique slug and join code."""
-    from masterclass.archive.services import get_or_create_theme, new_join_code, unique_slug
     from masterclass.models import Seance
+    from masterclass.seances.services import get_or_create_theme, new_join_code, unique_slug
 
     def _make(title="Séance Emploi", starts_at=datetime(2025, 3, 12, 18, 0), city="Valenciennes",
               theme="Emploi", published=True, **fields):
@@ -218,12 +218,12 @@ def make_question(app):
     from masterclass.models import Question
 
     def _make(seance, body="Comment aider une entreprise à recruter ?", status="approved", **fields):
-        from masterclass.questions.services import bump_version
+        from masterclass.seances.services import touch
 
         with write_transaction() as session:
             question = Question(seance=seance, body=body, status=status, **fields)
             session.add(question)
-            bump_version(session, seance.id)  # what every visible change does
+            touch(session, seance.id)  # what every visible change does
         return question
 
     return _make

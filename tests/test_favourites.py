@@ -82,3 +82,15 @@ def test_unpublished_or_unknown_things_cannot_be_kept(client, make_seance, make_
     assert toggle(client, url_kind, 99999).status_code == 404
     assert toggle(client, "question", 1).status_code == 404
     assert favourites() == 0
+
+
+def test_a_deleted_fiche_is_kept_by_no_one(client, demo):
+    from masterclass.fiches.services import delete_fiche
+
+    fiche_id = demo.fiches[0].id
+    toggle(client, "fiche", fiche_id)
+    toggle(client, "seance", demo.id)
+    assert favourites() == 2
+    delete_fiche(fiche_id, user_id=None)
+    assert favourites() == 1
+    assert db.session.scalar(select(Favourite.kind)) == "seance"

@@ -9,6 +9,7 @@ from masterclass.db import write_transaction
 from masterclass.extensions import db
 from masterclass.models import Participant, Question, Seance, Vote
 from masterclass.questions import services
+from masterclass.seances.services import touch
 
 from .helpers import ENGINE, HTMX, csrf_token, soup, text_of, words
 
@@ -201,7 +202,7 @@ def test_unchanged_poll_gets_304_and_any_change_a_new_etag(client, live, make_qu
     etag = mine.headers["ETag"]
     make_question(live, body="Une question approuvée ?")
     with write_transaction() as session:  # what moderators and votes do: a new version
-        services.bump_version(session, live.id)
+        touch(session, live.id)
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
     other_sort = client.get(url + "?tri=recent", headers={"If-None-Match": changed.headers["ETag"]})

@@ -7,8 +7,8 @@ from .. import i18n
 from ..extensions import db
 from ..formatting import local_date
 from ..models_base import utcnow
+from ..seances.models import PUBLISHED, Seance
 from . import bp
-from .models import PUBLISHED, Seance
 
 FEED_SIZE = 50
 

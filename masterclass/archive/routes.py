@@ -6,6 +6,7 @@ from ..favourites import services as favourites
 from ..htmx import render
 from ..models_base import local_now
 from ..questions.services import record_counts
+from ..seances import services as seance_services
 from . import bp, services
 
 
@@ -50,7 +51,7 @@ def seance(slug: str):
 
 
 def _seance(slug: str):
-    seance = services.get_published(slug) or abort(404)
+    seance = seance_services.get_published(slug) or abort(404)
     return render_template(
         "archive/seance.html",
         seance=seance,
@@ -63,8 +64,8 @@ def _seance(slug: str):
 
 @bp.get("/rejoindre")
 def join():
-    code = services.normalise_join_code(request.args.get("code", ""))
-    seance = services.get_by_join_code(code) if code else None
+    code = seance_services.normalise_join_code(request.args.get("code", ""))
+    seance = seance_services.get_by_join_code(code) if code else None
     if seance is None:
         message = (
             _("Aucune séance ne porte le code « %(code)s ». Vérifiez le code affiché à l'écran.",

@@ -1,9 +1,6 @@
 """Queries behind the public pages: what a visitor may see of séances."""
 
 import math
-import re
-import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -13,21 +10,10 @@ from sqlalchemy import func, select
 from .. import caches, generation
 from ..extensions import db
 from ..questions.models import PUBLIC_STATUSES, Question
-from .models import PUBLISHED, Seance, Theme
+from ..seances.models import Seance, Theme
+from ..seances.services import published
 
 ARCHIVE_MAX_PAGE = 10_000
-
-
-def published():
-    return select(Seance).where(PUBLISHED)
-
-
-def get_published(slug: str) -> Seance | None:
-    return db.session.scalar(published().where(Seance.slug == slug))
-
-
-def get_by_join_code(code: str) -> Seance | None:
-    return db.session.scalar(published().where(Seance.join_code == code))
 
 
 @dataclass
@@ -190,56 +176,3 @@ def public_questions(seance: Seance) -> list[Question]:
             .order_by(Question.votes_count.desc(), Question.submitted_at, Question.id)
         )
     )
-
-
-# Join codes avoid letters and digits people confuse (0/O, 1/I/L) when read off a screen.
-JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-JOIN_CODE_LENGTH = 6
-
-
-def normalise_join_code(raw: str) -> str:
-    """What a person typed, as a join code: case and spaces or dashes do not matter."""
-    return "".join(ch for ch in raw.upper() if ch.isalnum())[:JOIN_CODE_LENGTH * 2]
-
-
-def new_join_code() -> str:
-    """A join code no séance uses yet."""
-    while True:
-        code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
-        if db.session.scalar(select(Seance.id).where(Seance.join_code == code)) is None:
-            return code
-
-
-def slugify(text: str, max_length: int = 200) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_length].rstrip("-") or "seance"
-
-
-def unique_slug(title: str, day: date, exclude_id: int | None = None) -> str:
-    """Slug made from the title and the date, with a suffix when another séance has it."""
-    base = f"{slugify(title, 180)}-{day.isoformat()}"
-    slug, n = base, 2
-    while True:
-        query = select(Seance.id).where(Seance.slug == slug)
-        if exclude_id is not None:
-            query = query.where(Seance.id != exclude_id)
-        if db.session.scalar(query) is None:
-            return slug
-        slug, n = f"{base}-{n}", n + 1
-
-
-def all_themes() -> list[Theme]:
-    return list(db.session.scalars(select(Theme).order_by(Theme.name)))
-
-
-def get_or_create_theme(name: str) -> Theme | None:
-    name = " ".join(name.split())
-    if not name:
-        return None
-    slug = slugify(name, 90)
-    theme = db.session.scalar(select(Theme).where(Theme.slug == slug))
-    if theme is None:
-        theme = Theme(name=name, slug=slug)
-        db.session.add(theme)
-    return theme

@@ -1,11 +1,11 @@
 from flask import abort, render_template, request, url_for
 
 from ..accounts.permissions import safe_next
-from ..archive.models import Seance
 from ..extensions import db, limiter
 from ..fiches.models import Fiche
 from ..htmx import answer
 from ..participants import participant_key
+from ..seances.models import Seance
 from . import bp, services
 from .models import KINDS
 

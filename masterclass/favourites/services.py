@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import contains_eager
 
-from ..archive.models import PUBLISHED, Seance
 from ..db import write_transaction
 from ..extensions import db
 from ..fiches.models import Fiche
+from ..fiches.signals import fiche_deleted
 from ..participants import Participant, current_participant_id, known_token, participant_id_for_write
+from ..seances.models import PUBLISHED, Seance
 from .models import KINDS, Favourite
 
 
@@ -79,3 +80,12 @@ def kept_by_visitor() -> Kept:
         .where(Favourite.participant_id == participant_id, PUBLISHED)
         .order_by(Favourite.created_at.desc())).all()
     return Kept(list(seances), list(fiches))
+
+
+def forget_fiche(_sender, *, session, fiche_id: int) -> None:
+    """A deleted fiche is kept by no one any more (in the deleting transaction)."""
+    session.execute(delete(Favourite).where(Favourite.kind == "fiche", Favourite.target_id == fiche_id))
+
+
+def init_app(app) -> None:
+    fiche_deleted.connect(forget_fiche)

@@ -10,15 +10,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
-from ..archive.models import PUBLISHED, Seance
+from .. import audit
+from ..audit import Action
 from ..db import write_transaction
 from ..extensions import db
 from ..faults import StorageUnavailable
-from ..moderation.models import AuditEntry
+from ..seances.models import PUBLISHED, Seance
+from ..seances.services import touch
 from . import filetypes
 from .models import Fiche
+from .signals import fiche_deleted
 
 CHUNK = 64 * 1024
 
@@ -183,9 +186,8 @@ def add_fiche(seance_id: int, received: Received, title: str, description: str,
                       mime_type=received.mime_type, size=received.size,
                       checksum=received.checksum, position=position + 1, drafted=drafted)
         session.add(fiche)
-        session.add(AuditEntry(seance_id=seance_id, user_id=user_id, action="fiche_add",
-                               detail=title))
-        _bump(session, seance_id)
+        audit.record(session, Action.FICHE_ADD, seance_id=seance_id, user_id=user_id, detail=title)
+        touch(session, seance_id)
     return fiche
 
 
@@ -198,9 +200,9 @@ def replace_file(fiche_id: int, received: Received, user_id: int | None) -> Fich
         fiche.stored_name = place(session)
         fiche.original_name, fiche.mime_type = received.original_name, received.mime_type
         fiche.size, fiche.checksum = received.size, received.checksum
-        session.add(AuditEntry(seance_id=fiche.seance_id, user_id=user_id,
-                               action="fiche_replace", detail=fiche.title))
-        _bump(session, fiche.seance_id)
+        audit.record(session, Action.FICHE_REPLACE, seance_id=fiche.seance_id, user_id=user_id,
+                     detail=fiche.title)
+        touch(session, fiche.seance_id)
         # The new content may be the very same file (same bytes): only a name no fiche
         # points to any more, this one included, may go.
         orphan = _unreferenced(session, old_name)
@@ -210,18 +212,16 @@ def replace_file(fiche_id: int, received: Received, user_id: int | None) -> Fich
 
 
 def delete_fiche(fiche_id: int, user_id: int | None) -> Fiche | None:
-    """Delete a fiche, the favourites that kept it, and its file when no other fiche shares it."""
-    from ..favourites.models import Favourite
-
+    """Delete a fiche (what refers to it hears ``fiche_deleted``), and its file when no other
+    fiche shares it."""
     with write_transaction() as session:
         fiche = session.get(Fiche, fiche_id)
         if fiche is None:
             return None
-        session.execute(delete(Favourite).where(Favourite.kind == "fiche",
-                                                Favourite.target_id == fiche.id))
-        session.add(AuditEntry(seance_id=fiche.seance_id, user_id=user_id,
-                               action="fiche_delete", detail=fiche.title))
-        _bump(session, fiche.seance_id)
+        fiche_deleted.send(session=session, fiche_id=fiche.id)
+        audit.record(session, Action.FICHE_DELETE, seance_id=fiche.seance_id, user_id=user_id,
+                     detail=fiche.title)
+        touch(session, fiche.seance_id)
         session.delete(fiche)
         orphan = _unreferenced(session, fiche.stored_name)
     # After the commit: a failed transaction must not lose a file still referenced.
@@ -244,7 +244,7 @@ def move_fiche(fiche_id: int, direction: str) -> Fiche | None:
             siblings[index], siblings[other] = siblings[other], siblings[index]
         for position, sibling in enumerate(siblings, start=1):
             sibling.position = position
-        _bump(session, fiche.seance_id)  # the séance page shows them in this order
+        touch(session, fiche.seance_id)  # the séance page shows them in this order
     return fiche
 
 
@@ -255,8 +255,3 @@ def _unreferenced(session, stored_name: str) -> bool:
     session.flush()
     return session.scalar(select(func.count(Fiche.id)).where(
         Fiche.stored_name == stored_name)) == 0
-
-
-def _bump(session, seance_id: int) -> None:
-    session.execute(update(Seance).where(Seance.id == seance_id)
-                    .values(version=Seance.version + 1))

@@ -8,15 +8,13 @@ from html.parser import HTMLParser
 from flask import current_app
 from sqlalchemy import select
 
-from ..archive.models import Seance
-from ..db import write_transaction
 from ..extensions import db
 from ..fiches import services as fiche_services
 from ..fiches.models import Fiche
 from ..questions.models import Question
 from ..questions.services import RecordCounts, record_counts
 from ..sanitize import clean_html
-from .models import AuditEntry
+from ..seances.models import Seance
 
 MAX_DRAFT_TEXT = 10_000
 
@@ -46,17 +44,6 @@ def draft(seance: Seance) -> Draft:
     for question in questions:
         (result.answered if question.is_answered else result.unanswered).append(question)
     return result
-
-
-def save_text(seance_id: int, intro: str, key_points: str, user_id: int) -> bool:
-    """The draft's free text, as the moderator typed it (plain text); audited when changed."""
-    with write_transaction() as session:
-        seance = session.get(Seance, seance_id)
-        if (seance.fiche_intro, seance.fiche_key_points) == (intro, key_points):
-            return False
-        seance.fiche_intro, seance.fiche_key_points = intro, key_points
-        session.add(AuditEntry(seance_id=seance_id, user_id=user_id, action="fiche_draft"))
-    return True
 
 
 # --- rich text as PDF blocks ---------------------------------------------------------------------

@@ -12,7 +12,8 @@ from ..fiches.filetypes import Refused
 from ..fiches.forms import FicheForm, ReplaceFileForm
 from ..fiches.models import Fiche
 from ..htmx import answer
-from . import bp, services
+from ..seances import services as seance_services
+from . import bp
 from .routes import edit_page
 
 ACCEPTED = _l("Formats acceptés : PDF, OpenDocument (odt, ods, odp), Word, Excel et PowerPoint "
@@ -38,7 +39,8 @@ def _refusal(reason: str) -> str:
 def _done(seance, message: str):
     def fragment():
         db.session.expire_all()
-        return edit_page(services.get_seance(seance.slug), fiche_message=message, message_kind="success")
+        return edit_page(seance_services.get_seance(seance.slug), fiche_message=message,
+                         message_kind="success")
 
     return answer(fragment, url_for("moderation.edit_seance", slug=seance.slug) + "#fiches-admin",
                   message=message)
@@ -46,7 +48,7 @@ def _done(seance, message: str):
 
 @bp.post("/seances/<slug>/fiches")
 def upload_fiche(slug: str):
-    seance = services.get_seance(slug) or abort(404)
+    seance = seance_services.get_seance(slug) or abort(404)
     form = FicheForm()
     if not form.validate_on_submit():
         return edit_page(seance, fiche_form=form, status=400)
@@ -62,7 +64,7 @@ def upload_fiche(slug: str):
 
 
 def _upload_too_large(_error):
-    seance = services.get_seance((request.view_args or {}).get("slug", ""))
+    seance = seance_services.get_seance((request.view_args or {}).get("slug", ""))
     if seance is None:
         return None
     form = FicheForm(formdata=None)
@@ -76,7 +78,7 @@ RECOVERY[("too_large", "moderation.upload_fiche")] = _upload_too_large
 def _upload_fault(_error, fault):
     """The fiche could not be stored (storage full or unavailable, database full...): the form
     comes back with its title and description; the file is to be chosen again."""
-    seance = services.get_seance((request.view_args or {}).get("slug", ""))
+    seance = seance_services.get_seance((request.view_args or {}).get("slug", ""))
     if seance is None:
         return None
     form = FicheForm()

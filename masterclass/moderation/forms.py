@@ -1,5 +1,3 @@
-from datetime import time
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField, TimeField
@@ -8,8 +6,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, Va
 
 from ..formatting import normalise_newlines
 from ..questions.forms import AUTHOR_MAX, _body, _printable, _strip
-
-DEFAULT_TIME = time(18, 0)
+from ..seances.authoring import DEFAULT_TIME
 
 
 def _max(n: int):

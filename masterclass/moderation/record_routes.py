@@ -12,7 +12,9 @@ from ..questions import services as question_services
 from ..questions.models import Question
 from ..questions.services import QuestionError
 from ..sanitize import markdown_to_html
-from . import bp, fiche_draft, services
+from ..seances import authoring
+from ..seances import services as seance_services
+from . import bp, fiche_draft
 from .forms import AnswerForm, DraftTextForm
 
 NOT_ANSWERABLE = {
@@ -102,7 +104,7 @@ def markdown_preview():
         abort(400)
     source = request.form.get(name, "")[:60_000]
     fmt = request.form.get("summary_format", "markdown") if name == "summary" else "markdown"
-    html = services.summary_to_html(source, fmt)
+    html = authoring.summary_to_html(source, fmt)
     return render_template("moderation/_markdown_preview.html", html=html)
 
 
@@ -115,21 +117,21 @@ def _draft_page(seance, form: DraftTextForm, status: int = 200):
 
 @bp.route("/seances/<slug>/fiche-brouillon", methods=["GET", "POST"])
 def fiche_draft_page(slug: str):
-    seance = services.get_seance(slug) or abort(404)
+    seance = seance_services.get_seance(slug) or abort(404)
     form = DraftTextForm()
     if request.method == "GET":
         form.intro.data, form.key_points.data = seance.fiche_intro, seance.fiche_key_points
         return _draft_page(seance, form)
     if not form.validate_on_submit():
         return _draft_page(seance, form, 400)
-    changed = fiche_draft.save_text(seance.id, (form.intro.data or "").strip(),
+    changed = seance_services.save_fiche_text(seance.id, (form.intro.data or "").strip(),
                                     (form.key_points.data or "").strip(), current_user.id)
     flash(_("Texte de la fiche enregistré.") if changed else _("Aucune modification."), "success")
     return redirect(url_for("moderation.fiche_draft_page", slug=seance.slug), 303)
 
 
 def _draft_fault(_error, fault):
-    seance = services.get_seance((request.view_args or {}).get("slug", ""))
+    seance = seance_services.get_seance((request.view_args or {}).get("slug", ""))
     if seance is None:
         return None
     flash(str(fault.message), "error")
@@ -148,7 +150,7 @@ def _pdf(seance) -> bytes:
 
 @bp.get("/seances/<slug>/fiche-brouillon.pdf")
 def fiche_draft_pdf(slug: str):
-    seance = services.get_seance(slug) or abort(404)
+    seance = seance_services.get_seance(slug) or abort(404)
     response = make_response(_pdf(seance))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{fiche_draft.pdf_name(seance)}"'
@@ -158,7 +160,7 @@ def fiche_draft_pdf(slug: str):
 
 @bp.post("/seances/<slug>/fiche-brouillon/joindre")
 def fiche_draft_attach(slug: str):
-    seance = services.get_seance(slug) or abort(404)
+    seance = seance_services.get_seance(slug) or abort(404)
     fiche, replaced = fiche_draft.attach(seance, _pdf(seance), current_user.id)
     current_app.logger.info("Fiche draft of %s attached as fiche %s", seance.slug, fiche.id)
     flash(_("La fiche « %(title)s » a été mise à jour avec la nouvelle version du brouillon.",
@@ -168,7 +170,7 @@ def fiche_draft_attach(slug: str):
 
 
 def _attach_fault(_error, fault):
-    seance = services.get_seance((request.view_args or {}).get("slug", ""))
+    seance = seance_services.get_seance((request.view_args or {}).get("slug", ""))
     if seance is None:
         return None
     flash(str(fault.message), "error")

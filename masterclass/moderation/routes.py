@@ -4,8 +4,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ..archive.models import Seance
-from ..archive.services import all_themes, public_questions
+from .. import audit
+from ..archive.services import public_questions
 from ..errors import RECOVERY, abort_fr
 from ..extensions import db
 from ..htmx import answer, conditional, fragment_etag, not_modified, render
@@ -15,6 +15,9 @@ from ..questions import services as question_services
 from ..questions.forms import QuestionEditForm
 from ..questions.models import STATUSES, Question
 from ..questions.services import QuestionError
+from ..seances import authoring
+from ..seances import services as seance_services
+from ..seances.models import Seance
 from . import bp, services
 from .forms import FloorQuestionForm, SeanceForm
 
@@ -36,7 +39,7 @@ def _summary_preview(form: SeanceForm):
     """"Prévisualiser" pressed without JavaScript: the summary as it will show, nothing saved."""
     if "apercu" not in request.form:
         return None
-    return services.summary_to_html(form.summary.data or "", form.summary_format.data or "markdown")
+    return authoring.summary_to_html(form.summary.data or "", form.summary_format.data or "markdown")
 
 
 @bp.get("/")
@@ -50,35 +53,35 @@ def new_seance():
     preview = _summary_preview(form)
     if preview is not None:
         return render_template("moderation/seance_form.html", form=form, seance=None,
-                               themes=all_themes(), summary_preview=preview)
+                               themes=seance_services.all_themes(), summary_preview=preview)
     if form.validate_on_submit():
-        if services.duplicate_exists(form.title.data, form.date.data):
+        if authoring.duplicate_exists(form.title.data, form.date.data):
             form.title.errors.append(_("Une séance porte déjà ce titre à cette date."))
         else:
-            seance = services.create_seance(_form_data(form), current_user.id)
+            seance = authoring.create_seance(_form_data(form), current_user.id)
             flash(_("Séance « %(title)s » créée.", title=seance.title), "success")
             return redirect(url_for("moderation.edit_seance", slug=seance.slug), 303)
     return render_template("moderation/seance_form.html", form=form, seance=None,
-                           themes=all_themes()), (
+                           themes=seance_services.all_themes()), (
         400 if form.errors else 200)
 
 
 @bp.route("/seances/<slug>/modifier", methods=["GET", "POST"])
 def edit_seance(slug: str):
-    seance = services.get_seance(slug) or _renamed_while_editing() or abort(404)
+    seance = seance_services.get_seance(slug) or _renamed_while_editing() or abort(404)
     form = SeanceForm()
     if not form.is_submitted():
         _fill(form, seance)
     elif (preview := _summary_preview(form)) is not None:
         return edit_page(seance, form=form, summary_preview=preview)
     elif form.validate():
-        if services.duplicate_exists(form.title.data, form.date.data, exclude_id=seance.id):
+        if authoring.duplicate_exists(form.title.data, form.date.data, exclude_id=seance.id):
             form.title.errors.append(_("Une séance porte déjà ce titre à cette date."))
         else:
             expected = int(form.edit_version.data) if form.edit_version.data else None
             try:
-                changed = services.update_seance(seance, _form_data(form), current_user.id, expected)
-            except services.StaleEdit as stale:
+                changed = authoring.update_seance(seance, _form_data(form), current_user.id, expected)
+            except authoring.StaleEdit as stale:
                 # Nothing saved; what this moderator typed stays in the form, now carrying the
                 # current version: saving again (after a look at the other change) applies it.
                 db.session.expire_all()
@@ -97,8 +100,8 @@ def _seance_form_fault(_error, fault):
     slug = (request.view_args or {}).get("slug")
     if slug is None:
         return make_response(render_template("moderation/seance_form.html", form=form, seance=None,
-                                             themes=all_themes()), fault.status)
-    seance = services.get_seance(slug)
+                                             themes=seance_services.all_themes()), fault.status)
+    seance = seance_services.get_seance(slug)
     return None if seance is None else edit_page(seance, form=form, status=fault.status)
 
 
@@ -128,8 +131,8 @@ def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None
         if seance_form is None:
             seance_form = SeanceForm(formdata=None)
             _fill(seance_form, seance)
-        return {"form": seance_form, "themes": all_themes(), "stale": stale,
-                "summary_preview": summary_preview, "audit": services.audit_trail(seance)}
+        return {"form": seance_form, "themes": seance_services.all_themes(), "stale": stale,
+                "summary_preview": summary_preview, "audit": audit.trail(seance.id)}
 
     return render("moderation/seance_form.html", "moderation/_fiches.html", status=status,
                   page_context=page_context, seance=seance,
@@ -139,7 +142,7 @@ def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None
 
 @bp.get("/seances/<slug>/apercu")
 def preview(slug: str):
-    seance = services.get_seance(slug) or abort(404)
+    seance = seance_services.get_seance(slug) or abort(404)
     return render_template("archive/seance.html", seance=seance, questions=public_questions(seance),
                            counts=question_services.record_counts(seance.id), preview=True)
 
@@ -188,13 +191,13 @@ def _queue_context(seance, editing=None, floor=None) -> dict:
 def queue_page(seance, status=200, message=None, **extra):
     """The queue page (htmx: the queue alone), with a line saying what was done or refused."""
     return render("moderation/queue.html", "moderation/_queue.html", status=status,
-                  page_context=lambda: {"audit": services.audit_trail(seance, limit=20)},
+                  page_context=lambda: {"audit": audit.trail(seance.id, limit=20)},
                   **_queue_context(seance, **extra), message=message, message_error=status >= 400)
 
 
 @bp.get("/seances/<slug>/questions")
 def queue(slug: str):
-    seance = services.get_seance(slug) or abort(404)
+    seance = seance_services.get_seance(slug) or abort(404)
     return queue_page(seance)
 
 
@@ -206,7 +209,7 @@ def queue_live(slug: str):
     cached = not_modified(etag)
     if cached is not None:
         return cached
-    seance = services.get_seance(slug)
+    seance = seance_services.get_seance(slug)
     response = make_response(render_template("moderation/_queue.html", **_queue_context(seance)))
     return conditional(response, etag)
 
@@ -283,24 +286,25 @@ def _correction_refused(question, typed: str, previous: str, message: str, statu
     """The queue again, with this question's correction open, what was typed in it, and why
     it was not saved (htmx swaps 4xx answers in: see base.html)."""
     db.session.expire_all()
-    seance = services.get_seance(question.seance.slug)
+    seance = seance_services.get_seance(question.seance.slug)
     editing = {"id": question.id, "body": typed or "", "previous": previous or "", "error": message}
     return queue_page(seance, status, editing=editing)
 
 
 @bp.post("/seances/<slug>/ouverture")
 def set_opening(slug: str):
-    seance = services.get_seance(slug) or abort(404)
+    seance = seance_services.get_seance(slug) or abort(404)
     value = request.form.get("open")
     if value not in ("0", "1"):
         abort_fr(400, _("Valeur attendue : 1 pour ouvrir les questions, 0 pour les fermer."))
     if value == "1" and not seance.published:
         flash(_("Publiez d'abord la séance : les participants ne peuvent pas encore la voir."), "error")
         return redirect(url_for("moderation.queue", slug=slug), 303)
-    question_services.set_open(seance.id, value == "1", current_user.id)
+    seance_services.set_open(seance.id, value == "1", current_user.id)
     db.session.expire_all()
     done = _("Les questions sont ouvertes.") if value == "1" else _("Les questions sont fermées.")
-    return answer(lambda: render_template("moderation/_opening.html", seance=services.get_seance(slug)),
+    return answer(lambda: render_template("moderation/_opening.html",
+                                          seance=seance_services.get_seance(slug)),
                   url_for("moderation.queue", slug=slug), message=done)
 
 
@@ -313,7 +317,7 @@ EXPORTS = {"csv": (services.questions_csv, "text/csv; charset=utf-8"),
 @bp.get("/seances/<slug>/export.xlsx", defaults={"kind": "xlsx"})
 def export(slug: str, kind: str):
     """The séance's questions as a file for a spreadsheet (the same table in either format)."""
-    seance = services.get_seance(slug) or abort(404)
+    seance = seance_services.get_seance(slug) or abort(404)
     write, content_type = EXPORTS[kind]
     response = make_response(write(question_services.queue(seance.id), current_app.config["TIMEZONE"]))
     response.headers["Content-Type"] = content_type
@@ -350,7 +354,7 @@ def _desk_refused(seance, error: QuestionError, **extra):
 
 @bp.post("/seances/<slug>/questions/lot")
 def batch(slug: str):
-    seance = services.get_seance(slug) or abort(404)
+    seance = seance_services.get_seance(slug) or abort(404)
     status = request.form.get("status", "")
     if status not in STATUSES:
         abort_fr(400, _("Statut inconnu : choisissez « en attente », « retenue », « répondue » "
@@ -366,7 +370,7 @@ def batch(slug: str):
 
 @bp.post("/seances/<slug>/questions/ajouter")
 def add_floor_question(slug: str):
-    seance = services.get_seance(slug) or abort(404)
+    seance = seance_services.get_seance(slug) or abort(404)
     form = FloorQuestionForm()
     typed = {"body": request.form.get("body", ""), "author": request.form.get("author", ""),
              "source": request.form.get("source", ""), "open": True}

@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import case, delete, func, insert, literal, select, update
 
-from ..archive.models import Seance
+from .. import audit
+from ..audit import Action
 from ..db import write_transaction
 from ..extensions import db
 from ..models_base import utcnow
-from ..moderation.models import AuditEntry
+from ..seances.models import Seance
+from ..seances.services import touch
 from .models import FLOOR_SOURCES, STATUSES, Question, Vote
-from .services import STATUS_ORDER, QuestionError, bump_version
+from .services import STATUS_ORDER, QuestionError
 
 # More ids than any séance has questions: a bigger batch is refused before any work.
 MAX_BATCH = 1000
@@ -43,8 +45,8 @@ def _apply_status(session, question: Question, status: str, user_id: int) -> boo
     question.status_changed_at = utcnow()
     if status != "approved":
         question.pinned = False
-    session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id,
-                           action="question_status", detail=f"#{question.id} → {status}"))
+    audit.record(session, Action.QUESTION_STATUS, seance_id=question.seance_id, user_id=user_id,
+                 detail=f"#{question.id} → {status}")
     return True
 
 
@@ -77,7 +79,7 @@ def batch_status(seance_id: int, ids: list[int], status: str, user_id: int) -> i
             raise QuestionError("batch_unknown")
         changed = sum(_apply_status(session, q, status, user_id) for q in questions)
         if changed:
-            bump_version(session, seance_id)
+            touch(session, seance_id)
     return changed
 
 
@@ -92,9 +94,9 @@ def add_floor_question(seance_id: int, body: str, author: str, source: str, user
                             status="approved", status_changed_at=utcnow())
         session.add(question)
         session.flush()
-        session.add(AuditEntry(seance_id=seance_id, user_id=user_id, action="question_floor",
-                               detail=f"#{question.id} ({source})"))
-        bump_version(session, seance_id)
+        audit.record(session, Action.QUESTION_FLOOR, seance_id=seance_id, user_id=user_id,
+                     detail=f"#{question.id} ({source})")
+        touch(session, seance_id)
     return question
 
 
@@ -133,9 +135,9 @@ def merge(question_id: int, into_id: int, user_id: int) -> Question:
             .where(Vote.question_id == question.id, Vote.participant_id.not_in(already))))
         _recount(session, kept.id)
         question.merged_into_id, question.merged_at, question.pinned = kept.id, utcnow(), False
-        session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id, action="question_merge",
-                               detail=f"#{question.id} → #{kept.id}"))
-        bump_version(session, question.seance_id)
+        audit.record(session, Action.QUESTION_MERGE, seance_id=question.seance_id, user_id=user_id,
+                     detail=f"#{question.id} → #{kept.id}")
+        touch(session, question.seance_id)
     db.session.expire_all()
     return question
 
@@ -154,9 +156,9 @@ def unmerge(question_id: int, user_id: int) -> Question:
                                            Vote.merged_from_id == question.id))
         _recount(session, kept_id)
         question.merged_into_id = question.merged_at = None
-        session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id, action="question_unmerge",
-                               detail=f"#{question.id} ← #{kept_id}"))
-        bump_version(session, question.seance_id)
+        audit.record(session, Action.QUESTION_UNMERGE, seance_id=question.seance_id, user_id=user_id,
+                     detail=f"#{question.id} ← #{kept_id}")
+        touch(session, question.seance_id)
     db.session.expire_all()
     return question
 

@@ -3,8 +3,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from .. import faults, i18n, page_cache
-from ..archive.models import Seance
-from ..archive.services import get_published
 from ..errors import RECOVERY
 from ..extensions import db, limiter
 from ..htmx import answer, conditional, fragment_etag, not_modified, render
@@ -13,6 +11,8 @@ from ..participants import (
     current_token,
     participant_key,
 )
+from ..seances.models import Seance
+from ..seances.services import get_published
 from ..security import INSECURE_TRANSPORT, cookies_cannot_come_back
 from . import bp, live_cache, services
 from .forms import QuestionForm

@@ -4,14 +4,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, delete, func, select, update
 
-from ..archive.models import Seance
+from .. import audit
+from ..audit import Action
 from ..db import write_transaction
 from ..extensions import db
 from ..formatting import normalise_newlines
 from ..models_base import utcnow
-from ..moderation.models import AuditEntry
 from ..participants import participant_id_for_write
 from ..sanitize import markdown_to_html
+from ..seances.models import Seance
+from ..seances.services import touch
 from .models import PUBLIC_STATUSES, STATUSES, Question, Vote
 
 # How a phone reads the list: the most supported, the newest, or only its own questions.
@@ -33,11 +35,6 @@ class QuestionError(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason, self.status = reason, self.STATUS[reason]
-
-
-def bump_version(session, seance_id: int) -> None:
-    """Every change a live list shows makes its ETag change."""
-    session.execute(update(Seance).where(Seance.id == seance_id).values(version=Seance.version + 1))
 
 
 @dataclass
@@ -81,7 +78,7 @@ def submit(seance_id: int, body: str, author: str) -> Question:
         # page drops its ETag after sending) and the moderators' queue (whose ETag counts it).
         # Without pre-moderation it is public at once: the room's lists change.
         if public:
-            bump_version(session, seance_id)
+            touch(session, seance_id)
     return question
 
 
@@ -105,7 +102,7 @@ def toggle_vote(question_id: int) -> tuple[Question, bool]:
             update(Question).where(Question.id == question_id)
             .values(votes_count=Question.votes_count + (-1 if removed else 1))
         )
-        bump_version(session, question.seance_id)
+        touch(session, question.seance_id)
     db.session.refresh(question)
     return question, not removed
 
@@ -202,9 +199,9 @@ def set_status(question_id: int, status: str, user_id: int) -> Question:
             question.status_changed_at = utcnow()
             if status != "approved":
                 question.pinned = False  # answered or set aside: no longer the one being answered
-            session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id,
-                                   action="question_status", detail=f"#{question.id} → {status}"))
-            bump_version(session, question.seance_id)
+            audit.record(session, Action.QUESTION_STATUS, seance_id=question.seance_id, user_id=user_id,
+                         detail=f"#{question.id} → {status}")
+            touch(session, question.seance_id)
     return question
 
 
@@ -215,7 +212,7 @@ def toggle_pin(question_id: int, user_id: int) -> Question:
         question = _moderated(session, question_id)
         if question.pinned:
             question.pinned = False
-            action = "unpin"
+            action = Action.UNPIN
         else:
             session.execute(update(Question).where(
                 Question.seance_id == question.seance_id, Question.pinned.is_(True)
@@ -225,10 +222,10 @@ def toggle_pin(question_id: int, user_id: int) -> Question:
             if question.status != "approved":  # pinned is "being answered": approved, not answered
                 question.status = "approved"
                 question.status_changed_at = utcnow()
-            action = "pin"
-        session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id, action=action,
-                               detail=f"#{question.id}"))
-        bump_version(session, question.seance_id)
+            action = Action.PIN
+        audit.record(session, action, seance_id=question.seance_id, user_id=user_id,
+                     detail=f"#{question.id}")
+        touch(session, question.seance_id)
     return question
 
 
@@ -257,9 +254,9 @@ def edit_body(question_id: int, body: str, user_id: int, previous_body: str | No
             if question.original_body is None:
                 question.original_body = question.body
             question.body = body
-            session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id,
-                                   action="question_edit", detail=f"#{question.id}"))
-            bump_version(session, question.seance_id)
+            audit.record(session, Action.QUESTION_EDIT, seance_id=question.seance_id, user_id=user_id,
+                         detail=f"#{question.id}")
+            touch(session, question.seance_id)
     return question
 
 
@@ -278,12 +275,12 @@ def set_answer(question_id: int, source: str, user_id: int) -> Question:
         if not question.is_public:
             raise QuestionError("not_answerable")
         if answer_html != question.answer_html or source != question.answer_source:
-            action = "answer_edit" if question.answer_html else "answer_add"
+            action = Action.ANSWER_EDIT if question.answer_html else Action.ANSWER_ADD
             question.answer_html, question.answer_source = answer_html, source
             question.answered_at = utcnow()
-            session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id, action=action,
-                                   detail=f"#{question.id}"))
-            bump_version(session, question.seance_id)  # the room's lists show it under the question
+            audit.record(session, action, seance_id=question.seance_id, user_id=user_id,
+                         detail=f"#{question.id}")
+            touch(session, question.seance_id)  # the room's lists show it under the question
     return question
 
 
@@ -292,9 +289,9 @@ def remove_answer(question_id: int, user_id: int) -> Question:
         question = _moderated(session, question_id)
         if question.answer_html is not None:
             question.answer_html = question.answer_source = question.answered_at = None
-            session.add(AuditEntry(seance_id=question.seance_id, user_id=user_id,
-                                   action="answer_remove", detail=f"#{question.id}"))
-            bump_version(session, question.seance_id)
+            audit.record(session, Action.ANSWER_REMOVE, seance_id=question.seance_id, user_id=user_id,
+                         detail=f"#{question.id}")
+            touch(session, question.seance_id)
     return question
 
 
@@ -326,16 +323,6 @@ def record_counts(seance_id: int) -> RecordCounts:
         func.coalesce(func.sum(case((Question.status == "pending", 1), else_=0)), 0),
     ).where(Question.seance_id == seance_id, Question.merged_into_id.is_(None))).one()
     return RecordCounts(*(int(n) for n in row))
-
-
-def set_open(seance_id: int, is_open: bool, user_id: int) -> None:
-    with write_transaction() as session:
-        seance = session.get(Seance, seance_id)
-        if seance.questions_open != is_open:
-            seance.questions_open = is_open
-            session.add(AuditEntry(seance_id=seance_id, user_id=user_id,
-                                   action="open" if is_open else "close"))
-            bump_version(session, seance_id)
 
 
 STATUS_ORDER = case({"pending": 0, "approved": 1, "answered": 2, "rejected": 3},

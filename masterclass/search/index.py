@@ -107,9 +107,9 @@ def _sync_seance_content(connection, seance_id: int) -> None:
 
 def sync_after_flush(session: Session, _flush_context) -> None:
     """Bring the index up to date with what this flush wrote, in the same transaction."""
-    from ..archive.models import Seance
     from ..fiches.models import Fiche
     from ..questions.models import Question
+    from ..seances.models import Seance
 
     seances, others = set(), set()
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):

@@ -6,12 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import page_cache
-from ..archive.models import PUBLISHED, Seance
 from ..archive.services import parse_page
 from ..extensions import db
 from ..fiches.models import Fiche
 from ..htmx import render
 from ..questions.models import PUBLIC_STATUSES, Question
+from ..seances.models import PUBLISHED, Seance
 from . import bp
 from .index import END, MAX_CANDIDATES, MAX_QUERY_CHARS, START, query, to_match
 
