@@ -5,4 +5,5 @@ from flask import Blueprint
 from ..accounts.permissions import require_roles
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
-require_roles(bp, "admin", "moderator")
+MODERATION_ROLES = ("admin", "moderator")
+require_roles(bp, *MODERATION_ROLES)

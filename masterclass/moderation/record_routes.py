@@ -5,7 +5,7 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..errors import RECOVERY
+from ..errors import recovers_from_faults
 from ..extensions import db
 from ..models_base import utcnow
 from ..questions import services as question_services
@@ -45,7 +45,16 @@ def _answer_page(question: Question, form: AnswerForm, status: int = 200, messag
         answerable=question.is_public), status)
 
 
+def _answer_fault(_error, fault):
+    """The answer could not be saved (database full, read-only...): the form again, as typed."""
+    question = db.session.get(Question, (request.view_args or {}).get("question_id", 0))
+    if question is None:
+        return None
+    return _answer_page(question, AnswerForm(), fault.status, str(fault.message))
+
+
 @bp.route("/questions/<int:question_id>/reponse", methods=["GET", "POST"])
+@recovers_from_faults(_answer_fault)
 def answer(question_id: int):
     question = _question_or_404(question_id)
     form = AnswerForm()
@@ -77,17 +86,6 @@ def answer(question_id: int):
     return redirect(url_for("moderation.queue", slug=question.seance.slug) + f"#question-{question.id}", 303)
 
 
-def _answer_fault(_error, fault):
-    """The answer could not be saved (database full, read-only...): the form again, as typed."""
-    question = db.session.get(Question, (request.view_args or {}).get("question_id", 0))
-    if question is None:
-        return None
-    return _answer_page(question, AnswerForm(), fault.status, str(fault.message))
-
-
-RECOVERY[("fault", "moderation.answer")] = _answer_fault
-
-
 @bp.post("/questions/<int:question_id>/reponse/supprimer")
 def remove_answer(question_id: int):
     question = _question_or_404(question_id)
@@ -115,7 +113,16 @@ def _draft_page(seance, form: DraftTextForm, status: int = 200):
                                          d=fiche_draft.draft(seance), form=form), status)
 
 
+def _draft_fault(_error, fault):
+    seance = seance_services.get_seance((request.view_args or {}).get("slug", ""))
+    if seance is None:
+        return None
+    flash(str(fault.message), "error")
+    return _draft_page(seance, DraftTextForm(), fault.status)
+
+
 @bp.route("/seances/<slug>/fiche-brouillon", methods=["GET", "POST"])
+@recovers_from_faults(_draft_fault)
 def fiche_draft_page(slug: str):
     seance = seance_services.get_seance(slug) or abort(404)
     form = DraftTextForm()
@@ -128,17 +135,6 @@ def fiche_draft_page(slug: str):
                                     (form.key_points.data or "").strip(), current_user.id)
     flash(_("Texte de la fiche enregistré.") if changed else _("Aucune modification."), "success")
     return redirect(url_for("moderation.fiche_draft_page", slug=seance.slug), 303)
-
-
-def _draft_fault(_error, fault):
-    seance = seance_services.get_seance((request.view_args or {}).get("slug", ""))
-    if seance is None:
-        return None
-    flash(str(fault.message), "error")
-    return _draft_page(seance, DraftTextForm(), fault.status)
-
-
-RECOVERY[("fault", "moderation.fiche_draft_page")] = _draft_fault
 
 
 def _pdf(seance) -> bytes:
@@ -158,17 +154,6 @@ def fiche_draft_pdf(slug: str):
     return response
 
 
-@bp.post("/seances/<slug>/fiche-brouillon/joindre")
-def fiche_draft_attach(slug: str):
-    seance = seance_services.get_seance(slug) or abort(404)
-    fiche, replaced = fiche_draft.attach(seance, _pdf(seance), current_user.id)
-    current_app.logger.info("Fiche draft of %s attached as fiche %s", seance.slug, fiche.id)
-    flash(_("La fiche « %(title)s » a été mise à jour avec la nouvelle version du brouillon.",
-            title=fiche.title) if replaced else
-          _("Fiche « %(title)s » jointe à la séance.", title=fiche.title), "success")
-    return redirect(url_for("moderation.edit_seance", slug=seance.slug) + "#fiches-admin", 303)
-
-
 def _attach_fault(_error, fault):
     seance = seance_services.get_seance((request.view_args or {}).get("slug", ""))
     if seance is None:
@@ -177,4 +162,13 @@ def _attach_fault(_error, fault):
     return _draft_page(seance, DraftTextForm(formdata=None), fault.status)
 
 
-RECOVERY[("fault", "moderation.fiche_draft_attach")] = _attach_fault
+@bp.post("/seances/<slug>/fiche-brouillon/joindre")
+@recovers_from_faults(_attach_fault)
+def fiche_draft_attach(slug: str):
+    seance = seance_services.get_seance(slug) or abort(404)
+    fiche, replaced = fiche_draft.attach(seance, _pdf(seance), current_user.id)
+    current_app.logger.info("Fiche draft of %s attached as fiche %s", seance.slug, fiche.id)
+    flash(_("La fiche « %(title)s » a été mise à jour avec la nouvelle version du brouillon.",
+            title=fiche.title) if replaced else
+          _("Fiche « %(title)s » jointe à la séance.", title=fiche.title), "success")
+    return redirect(url_for("moderation.edit_seance", slug=seance.slug) + "#fiches-admin", 303)

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from .. import audit
 from ..archive.services import public_questions
-from ..errors import RECOVERY, abort_fr
+from ..errors import abort_fr, recovers_from_faults
 from ..extensions import db
 from ..htmx import answer, conditional, fragment_etag, not_modified, render
 from ..models_base import local_now
@@ -47,7 +47,20 @@ def dashboard():
     return render_template("moderation/dashboard.html", board=services.dashboard(local_now()))
 
 
+def _seance_form_fault(_error, fault):
+    """A séance form that could not be saved (database full, read-only...): given back as typed."""
+    flash(str(fault.message), "error")
+    form = SeanceForm()
+    slug = (request.view_args or {}).get("slug")
+    if slug is None:
+        return make_response(render_template("moderation/seance_form.html", form=form, seance=None,
+                                             themes=seance_services.all_themes()), fault.status)
+    seance = seance_services.get_seance(slug)
+    return None if seance is None else edit_page(seance, form=form, status=fault.status)
+
+
 @bp.route("/seances/nouvelle", methods=["GET", "POST"])
+@recovers_from_faults(_seance_form_fault)
 def new_seance():
     form = SeanceForm()
     preview = _summary_preview(form)
@@ -67,6 +80,7 @@ def new_seance():
 
 
 @bp.route("/seances/<slug>/modifier", methods=["GET", "POST"])
+@recovers_from_faults(_seance_form_fault)
 def edit_seance(slug: str):
     seance = seance_services.get_seance(slug) or _renamed_while_editing() or abort(404)
     form = SeanceForm()
@@ -91,22 +105,6 @@ def edit_seance(slug: str):
             flash(_("Modifications enregistrées.") if changed else _("Aucune modification."), "success")
             return redirect(url_for("moderation.edit_seance", slug=seance.slug), 303)
     return edit_page(seance, form=form, status=400 if form.errors else 200)
-
-
-def _seance_form_fault(_error, fault):
-    """A séance form that could not be saved (database full, read-only...): given back as typed."""
-    flash(str(fault.message), "error")
-    form = SeanceForm()
-    slug = (request.view_args or {}).get("slug")
-    if slug is None:
-        return make_response(render_template("moderation/seance_form.html", form=form, seance=None,
-                                             themes=seance_services.all_themes()), fault.status)
-    seance = seance_services.get_seance(slug)
-    return None if seance is None else edit_page(seance, form=form, status=fault.status)
-
-
-RECOVERY[("fault", "moderation.new_seance")] = _seance_form_fault
-RECOVERY[("fault", "moderation.edit_seance")] = _seance_form_fault
 
 
 def _renamed_while_editing():
@@ -411,4 +409,3 @@ def unmerge_question(question_id: int):
         return _desk_refused(seance, error)
     message = _("Fusion annulée : la question n° %(id)s est de retour.", id=question.id)
     return _queue_after(seance, question.id, message)
-

@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from .. import faults, i18n, page_cache
-from ..errors import RECOVERY
+from ..errors import csrf_refused, recovers_from_faults
 from ..extensions import db, limiter
 from ..htmx import answer, conditional, fragment_etag, not_modified, render
 from ..participants import (
@@ -73,11 +73,21 @@ def _too_many(_limit):
     return _participant_page(seance, QuestionForm(), 429, MESSAGES["too_many"])
 
 
+def fault_on_submit(_error, fault: faults.Fault):
+    """The database could not take the question (busy, full, read-only): the form, text kept."""
+    seance = get_published(request.view_args.get("slug", "")) if request.view_args else None
+    if seance is None:
+        return None
+    message = MESSAGES["busy"] if fault is faults.BUSY else f"{fault.message} {MESSAGES['kept']}"
+    return _participant_page(seance, QuestionForm(), fault.status, message)
+
+
 # Per phone, and per address: a whole room shares one Wi-Fi, and 1,000 phones asking 10
 # questions a second (the room `make bench` plays) must stay well under the address's limit.
 @bp.post("/seances/<slug>/questions")
 @limiter.limit("5 per minute", key_func=participant_key, on_breach=_too_many)
 @limiter.limit("1800 per minute", on_breach=_too_many)
+@recovers_from_faults(fault_on_submit)
 def submit(slug: str):
     seance = _published_or_404(slug)
     form = QuestionForm()
@@ -97,29 +107,15 @@ def submit(slug: str):
                   message=MESSAGES["sent"], event="questions-changed")
 
 
-def csrf_failure_on_submit(error: CSRFError):
-    """A page left open for hours: give the form back with its text and a fresh token."""
-    seance = get_published(request.view_args.get("slug", "")) if request.view_args else None
+@bp.errorhandler(CSRFError)
+def csrf_failure(error: CSRFError):
+    """The question form on a page left open for hours: given back with its text and a fresh token."""
+    seance = get_published(request.view_args["slug"]) if request.endpoint == "questions.submit" else None
     if seance is None:
-        return None
+        return csrf_refused(error)
     current_app.logger.info("Question form re-offered after CSRF failure: %s", error.description)
     message = INSECURE_TRANSPORT if cookies_cannot_come_back() else MESSAGES["expired"]
     return _participant_page(seance, QuestionForm(), 400, message)
-
-
-RECOVERY[("csrf", "questions.submit")] = csrf_failure_on_submit
-
-
-def fault_on_submit(_error, fault: faults.Fault):
-    """The database could not take the question (busy, full, read-only): the form, text kept."""
-    seance = get_published(request.view_args.get("slug", "")) if request.view_args else None
-    if seance is None:
-        return None
-    message = MESSAGES["busy"] if fault is faults.BUSY else f"{fault.message} {MESSAGES['kept']}"
-    return _participant_page(seance, QuestionForm(), fault.status, message)
-
-
-RECOVERY[("fault", "questions.submit")] = fault_on_submit
 
 
 @bp.get("/seances/<slug>/questions/live")
