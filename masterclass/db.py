@@ -62,7 +62,8 @@ def write_transaction():
     Any read transaction the request already has is ended first (a deferred read that
     later upgrades to a write is how SQLite loses updates or answers "locked"). On SQLite
     the transaction is BEGIN IMMEDIATE; on PostgreSQL it takes the app's advisory lock.
-    Commits on success, rolls back on error.
+    Commits on success, rolls back on error; either way every object of the session is then
+    expired, so what the caller reads next is what is stored (views never expire it themselves).
     """
     session = db.session()  # the request's own Session behind the scoped proxy
     if session.in_transaction():

@@ -105,6 +105,26 @@ def test_write_transaction_rolls_back_on_error(app, demo):
     assert db.session.get(Seance, demo.id).city == "Anzin"
 
 
+@pytest.mark.parametrize("refused", [False, True])
+def test_after_a_write_transaction_the_session_reads_afresh(app, demo, refused):
+    """What views rely on instead of expiring the session themselves: once a service's write
+    transaction has committed or rolled back, an object read before it shows what is stored."""
+    from masterclass.models import Seance
+
+    seance = db.session.get(Seance, demo.id)
+    assert seance.city == "Anzin"
+    with db.engine.begin() as other:  # another request's write, committed meanwhile
+        other.execute(text("UPDATE seance SET city = 'Valenciennes' WHERE id = :id"), {"id": demo.id})
+    try:
+        with write_transaction() as session:
+            session.execute(text("SELECT 1"))
+            if refused:
+                raise LookupError
+    except LookupError:
+        pass
+    assert seance.city == "Valenciennes"
+
+
 def test_foreign_keys_cascade(app, demo):
     from masterclass.models import Question, Seance
 

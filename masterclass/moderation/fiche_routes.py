@@ -38,13 +38,8 @@ def _refusal(reason: str) -> str:
 
 
 def _done(seance, message: str):
-    def fragment():
-        db.session.expire_all()
-        return edit_page(seance_services.get_seance(seance.slug), fiche_message=message,
-                         message_kind="success")
-
-    return answer(fragment, url_for("moderation.edit_seance", slug=seance.slug) + "#fiches-admin",
-                  message=message)
+    return answer(lambda: edit_page(seance, fiche_message=message, message_kind="success"),
+                  url_for("moderation.edit_seance", slug=seance.slug) + "#fiches-admin", message=message)
 
 
 def _upload_fault(_error, fault):

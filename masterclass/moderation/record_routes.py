@@ -77,11 +77,11 @@ def answer(question_id: int):
         had_answer = question.answer_html is not None
         question_services.set_answer(question_id, form.answer.data, current_user.id)
     except QuestionError as refusal:
-        db.session.expire_all()
         question = _question_or_404(question_id)
         if refusal.reason == "unknown":
             abort(404)
-        return _answer_page(question, form, refusal.status, _(NOT_ANSWERABLE.get(question.status, "")))
+        # not_answerable: the question changed meanwhile (merged, back to pending, rejected).
+        return _answer_page(question, form, 409, _(NOT_ANSWERABLE.get(question.status, "")))
     flash(_("Réponse écrite modifiée.") if had_answer else _("Réponse écrite publiée."), "success")
     return redirect(url_for("moderation.queue", slug=question.seance.slug) + f"#question-{question.id}", 303)
 

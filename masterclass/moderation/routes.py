@@ -98,7 +98,6 @@ def edit_seance(slug: str):
             except authoring.StaleEdit as stale:
                 # Nothing saved; what this moderator typed stays in the form, now carrying the
                 # current version: saving again (after a look at the other change) applies it.
-                db.session.expire_all()
                 form.edit_version.data = str(stale.version)
                 # By id: the other save may have changed the slug (title or date of a draft).
                 return edit_page(db.session.get(Seance, seance.id), form=form, status=409, stale=stale)
@@ -224,12 +223,9 @@ def _queue_url(seance, anchor: str = "") -> str:
 def _queue_after(seance, question_id: int | None = None, message=None):
     """After an action on the queue: htmx gets the queue again (with ``message``); without
     JavaScript, back to the queue page, at the question acted on."""
-    def fragment():
-        db.session.expire_all()
-        return queue_page(seance, message=message)
-
     anchor = f"#question-{question_id}" if question_id is not None else ""
-    return answer(fragment, _queue_url(seance, anchor), message=message, event="questions-changed")
+    return answer(lambda: queue_page(seance, message=message), _queue_url(seance, anchor), message=message,
+                  event="questions-changed")
 
 
 def _after_question_action(question):
@@ -283,7 +279,6 @@ def edit_question(question_id: int):
 def _correction_refused(question, typed: str, previous: str, message: str, status: int):
     """The queue again, with this question's correction open, what was typed in it, and why
     it was not saved (htmx swaps 4xx answers in: see base.html)."""
-    db.session.expire_all()
     seance = seance_services.get_seance(question.seance.slug)
     editing = {"id": question.id, "body": typed or "", "previous": previous or "", "error": message}
     return queue_page(seance, status, editing=editing)
@@ -299,7 +294,6 @@ def set_opening(slug: str):
         flash(_("Publiez d'abord la séance : les participants ne peuvent pas encore la voir."), "error")
         return redirect(url_for("moderation.queue", slug=slug), 303)
     seance_services.set_open(seance.id, value == "1", current_user.id)
-    db.session.expire_all()
     done = _("Les questions sont ouvertes.") if value == "1" else _("Les questions sont fermées.")
     return answer(lambda: render_template("moderation/_opening.html",
                                           seance=seance_services.get_seance(slug)),
@@ -344,10 +338,15 @@ DESK_REFUSALS = {
 }
 
 
+# 400: the request itself is wrong; 409: the questions' state forbids it now; 413: too many at once.
+DESK_STATUS = {"batch_empty": 400, "batch_unknown": 400, "batch_too_many": 413, "merge_self": 400,
+               "merge_other_seance": 400, "merge_into_merged": 409, "merge_has_duplicates": 409,
+               "already_merged": 409, "not_merged": 409, "unknown": 404, "bad_source": 400}
+
+
 def _desk_refused(seance, error: QuestionError, **extra):
     message = str(DESK_REFUSALS[error.reason]) % {"max": desk.MAX_BATCH}
-    db.session.expire_all()
-    return queue_page(seance, error.status, message=message, **extra)
+    return queue_page(seance, DESK_STATUS[error.reason], message=message, **extra)
 
 
 @bp.post("/seances/<slug>/questions/lot")

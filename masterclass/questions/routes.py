@@ -32,6 +32,9 @@ MESSAGES = {
     "expired": _l("La page était ouverte depuis longtemps : vérifiez votre question et renvoyez-la."),
 }
 
+# How each refusal a participant may meet is answered (the view's choice, not the service's).
+REFUSAL_STATUS = {"closed": 403, "not_public": 409}
+
 
 def _sort() -> str:
     return services.parse_sort(request.args.get("tri"))
@@ -99,7 +102,7 @@ def submit(slug: str):
         db.session.expire(seance)  # closed meanwhile: the box shows it closed, the text kept
         # The closed box says it once itself; other refusals are said in a message.
         message = None if error.reason == "closed" else MESSAGES[error.reason]
-        return _participant_page(seance, form, error.status, message)
+        return _participant_page(seance, form, REFUSAL_STATUS[error.reason], message)
     # The asker's list shows the new question at once (its own version has moved).
     return answer(lambda: _participant_page(seance, QuestionForm(formdata=None), 200, MESSAGES["sent"],
                                             "success"),
@@ -148,7 +151,7 @@ def vote(question_id: int):
     except QuestionError as error:
         if error.reason == "unknown":
             abort(404)
-        message, status = MESSAGES[error.reason], error.status
+        message, status = MESSAGES[error.reason], REFUSAL_STATUS[error.reason]
         return answer(lambda: (render_template("questions/_vote_error.html", question=question,
                                                message=message), status),
                       back, message=message, category="error")
