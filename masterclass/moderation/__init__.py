@@ -6,3 +6,5 @@ from ..accounts.permissions import require_roles
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 require_roles(bp, "admin", "moderator")
+
+from . import fiche_routes, record_routes, routes  # noqa: E402,F401  (views register on the blueprint above)

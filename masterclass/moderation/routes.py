@@ -8,6 +8,7 @@ from .. import audit
 from ..archive.services import public_questions
 from ..errors import RECOVERY, abort_fr
 from ..extensions import db
+from ..fiches.forms import ACCEPT, FicheForm
 from ..htmx import conditional, fragment_etag, is_htmx, not_modified
 from ..models_base import local_now
 from ..questions import desk
@@ -124,8 +125,6 @@ def _renamed_while_editing():
 def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None, message_kind="error",
               stale=None, summary_preview=None):
     """The séance's moderation page; htmx asks for the fiches section alone."""
-    from ..fiches.forms import ACCEPT, FicheForm
-
     fiche_form = fiche_form or FicheForm(formdata=None)
     context = {"seance": seance, "fiche_form": fiche_form, "fiche_message": fiche_message,
                "message_kind": message_kind, "accept": ACCEPT}
