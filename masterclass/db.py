@@ -19,8 +19,8 @@ from .extensions import db
 
 BUSY_TIMEOUT_MS = 5000
 # The WAL is checkpointed every 1,000 pages (SQLite's default, said explicitly) and, once a
-# checkpoint has caught up, cut back to this size: a reader that held a snapshot through a
-# burst (a slow request, a backup) no longer leaves a WAL as large as the burst for good.
+# checkpoint has caught up, cut back to this size, so a reader that held a snapshot through a
+# burst (a slow request, a backup) does not leave a WAL as large as the burst for good.
 WAL_AUTOCHECKPOINT_PAGES = 1000
 WAL_SIZE_LIMIT = 16 * 1024 * 1024
 
@@ -43,8 +43,8 @@ def _on_connect(dbapi_connection, _record):
     cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough in WAL, much faster
     cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
     cursor.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
-    # 16 MB of page cache per connection (SQLite's default is 2 MB): a search's FTS5 doclists
-    # on a 10,000-séance archive no longer get read again from the file at every query.
+    # 16 MB of page cache per connection (SQLite's default is 2 MB), so a search's FTS5
+    # doclists on a 10,000-séance archive are not read again from the file at every query.
     cursor.execute("PRAGMA cache_size = -16000")
     cursor.close()
 
