@@ -2,7 +2,7 @@
 
 import sqlite3
 
-from flask import Flask, current_app, make_response, render_template, request
+from flask import Flask, current_app, make_response, request
 from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -18,7 +18,7 @@ from werkzeug.exceptions import (
 from . import faults
 from .db import FastReadError
 from .extensions import db
-from .htmx import is_htmx
+from .htmx import render
 
 MESSAGES = {
     400: (_l("Requête invalide"),
@@ -38,9 +38,10 @@ MESSAGES = {
 
 
 def render_error(code: int, message: str | None = None, **context):
+    """The error page, or its message alone for htmx (swapped where the answer was awaited)."""
     title, default = MESSAGES.get(code, (_l("Erreur"), _l("Une erreur est survenue.")))
-    template = "errors/_error.html" if is_htmx() else "errors/error.html"
-    return render_template(template, code=code, title=title, message=message or default, **context), code
+    return render("errors/error.html", "errors/_error.html", status=code, code=code, title=title,
+                  message=message or default, **context)
 
 
 # Views that answer some errors themselves, with their form and what was typed:
@@ -78,7 +79,7 @@ def fault_response(error: BaseException):
             db.session.rollback()
     if response is None:
         try:
-            response = make_response(*render_error(fault.status, fault.message))
+            response = render_error(fault.status, fault.message)
         except Exception:  # the layout needed what failed (the signed-in account...): plain words
             current_app.logger.exception("Error page failed to render")
             response = make_response(plain_page(MESSAGES[503][0], fault.message), fault.status)
@@ -154,7 +155,7 @@ def init_app(app: Flask) -> None:
         message = getattr(error, "french_message", None)
         response = render_error(error.code, message)
         if error.code == 503:
-            return (*response, {"Retry-After": "2"})
+            response.headers["Retry-After"] = "2"
         return response
 
     @app.errorhandler(InternalServerError)

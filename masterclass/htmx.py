@@ -1,13 +1,19 @@
-"""The one way to answer "page or partial".
+"""The one way to answer "page or partial", and an action's answer.
 
 A URL htmx pushes into history must come back whole however the browser asks for it again:
 reloaded, restored from its own cache, or asked for by htmx on a history restore. So a partial
 is only for a request htmx makes itself (it always says from which page) that is neither a
 boosted navigation nor a history restore; every HTML response says it varies on those headers,
 and a partial is never stored, so Back cannot show one in place of its page.
+
+Views never read htmx's headers: ``render`` answers a page or its partial, ``answer`` answers a
+form an action posted (the fragment htmx swaps in, or a redirect without JavaScript), and
+``trigger`` tells the page an event happened.
 """
 
-from flask import Flask, make_response, render_template, request
+from collections.abc import Callable
+
+from flask import Flask, flash, make_response, redirect, render_template, request
 
 from . import i18n
 
@@ -21,12 +27,47 @@ def is_htmx() -> bool:
             and "HX-History-Restore-Request" not in headers and "HX-Boosted" not in headers)
 
 
-def render(page_template: str, partial_template: str, /, **context):
-    """Render the whole page, or only its partial when htmx asks."""
-    partial = is_htmx()
-    response = make_response(render_template(partial_template if partial else page_template, **context))
-    if partial:
-        response.headers["Cache-Control"] = "no-store"
+def _fragment(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.update(VARY)
+    return response
+
+
+def render(page_template: str, partial_template: str, /, *, status: int = 200, etag: str | None = None,
+           page_context: Callable[[], dict] | None = None, **context):
+    """The whole page, or only its partial when htmx asks.
+
+    ``page_context()``: what only the whole page shows, computed only for it. ``etag``: the
+    partial's version (a polled fragment: see ``not_modified``); the page carries none.
+    """
+    if is_htmx():
+        response = _fragment(make_response(render_template(partial_template, **context), status))
+        return conditional(response, etag) if etag is not None else response
+    if page_context is not None:
+        context.update(page_context())
+    response = make_response(render_template(page_template, **context), status)
+    response.vary.update(VARY)
+    return response
+
+
+def answer(fragment: Callable, back: str, *, message=None, category: str = "success",
+           event: str | None = None):
+    """The answer to a form an action posted: htmx swaps in ``fragment()`` (any view return
+    value) and hears ``event``; without JavaScript the browser goes ``back`` (303), with
+    ``message`` flashed."""
+    if not is_htmx():
+        if message is not None:
+            flash(str(message), category)
+        response = redirect(back, 303)
+        response.vary.update(VARY)
+        return response
+    response = _fragment(make_response(fragment()))
+    return trigger(response, event) if event else response
+
+
+def trigger(response, event: str):
+    """Tell the page ``event`` happened (``hx-trigger="event from:body"`` listens)."""
+    response.headers["HX-Trigger"] = event
     return response
 
 
@@ -36,9 +77,10 @@ def fragment_etag(version: int, *variant) -> str:
     return "-".join(str(part) for part in (version, *variant, i18n.current()))
 
 
-def not_modified(etag: str):
-    """304 with no body when the client already has this version (the cheap path of a poll)."""
-    if not request.if_none_match.contains_weak(etag):
+def not_modified(etag: str, *, fragment_only: bool = False):
+    """304 with no body when the client already has this version (the cheap path of a poll);
+    ``fragment_only``: only for a partial (a page carries no ETag)."""
+    if (fragment_only and not is_htmx()) or not request.if_none_match.contains_weak(etag):
         return None
     return conditional(make_response("", 304), etag)
 
@@ -52,6 +94,7 @@ def conditional(response, etag: str):
 
 
 def init_app(app: Flask) -> None:
+    # Error pages, redirects and whole pages rendered without ``render`` vary too.
     @app.after_request
     def _vary(response):
         if response.mimetype == "text/html" or response.status_code == 304:

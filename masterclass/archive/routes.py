@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 
 from .. import page_cache
 from ..favourites import services as favourites
-from ..htmx import is_htmx, render
+from ..htmx import render
 from ..models_base import local_now
 from ..questions.services import record_counts
 from ..seances import services as seance_services
@@ -41,7 +41,7 @@ def _seances():
         "archive/_results.html",
         page=page,
         filters=filters,
-        options=None if is_htmx() else services.filter_options(),
+        page_context=lambda: {"options": services.filter_options()},
     )
 
 

@@ -1,6 +1,6 @@
 """Moderators attach fiches to séances: upload, replace, reorder, delete."""
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,7 +11,7 @@ from ..fiches import services as fiche_services
 from ..fiches.filetypes import Refused
 from ..fiches.forms import FicheForm, ReplaceFileForm
 from ..fiches.models import Fiche
-from ..htmx import is_htmx
+from ..htmx import answer
 from ..seances import services as seance_services
 from . import bp
 from .routes import edit_page
@@ -37,12 +37,13 @@ def _refusal(reason: str) -> str:
 
 
 def _done(seance, message: str):
-    if is_htmx():
+    def fragment():
         db.session.expire_all()
         return edit_page(seance_services.get_seance(seance.slug), fiche_message=message,
                          message_kind="success")
-    flash(message, "success")
-    return redirect(url_for("moderation.edit_seance", slug=seance.slug) + "#fiches-admin", 303)
+
+    return answer(fragment, url_for("moderation.edit_seance", slug=seance.slug) + "#fiches-admin",
+                  message=message)
 
 
 @bp.post("/seances/<slug>/fiches")

@@ -9,7 +9,7 @@ from ..archive.services import public_questions
 from ..errors import RECOVERY, abort_fr
 from ..extensions import db
 from ..fiches.forms import ACCEPT, FicheForm
-from ..htmx import conditional, fragment_etag, is_htmx, not_modified
+from ..htmx import answer, conditional, fragment_etag, not_modified, render
 from ..models_base import local_now
 from ..questions import desk
 from ..questions import services as question_services
@@ -125,18 +125,18 @@ def _renamed_while_editing():
 def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None, message_kind="error",
               stale=None, summary_preview=None):
     """The séance's moderation page; htmx asks for the fiches section alone."""
-    fiche_form = fiche_form or FicheForm(formdata=None)
-    context = {"seance": seance, "fiche_form": fiche_form, "fiche_message": fiche_message,
-               "message_kind": message_kind, "accept": ACCEPT}
-    if is_htmx():
-        return make_response(render_template("moderation/_fiches.html", **context), status)
-    if form is None:
-        form = SeanceForm(formdata=None)
-        _fill(form, seance)
-    return make_response(render_template(
-        "moderation/seance_form.html", form=form, themes=seance_services.all_themes(), stale=stale,
-        summary_preview=summary_preview,
-        audit=audit.trail(seance.id), **context), status)
+    def page_context() -> dict:
+        seance_form = form
+        if seance_form is None:
+            seance_form = SeanceForm(formdata=None)
+            _fill(seance_form, seance)
+        return {"form": seance_form, "themes": seance_services.all_themes(), "stale": stale,
+                "summary_preview": summary_preview, "audit": audit.trail(seance.id)}
+
+    return render("moderation/seance_form.html", "moderation/_fiches.html", status=status,
+                  page_context=page_context, seance=seance,
+                  fiche_form=fiche_form or FicheForm(formdata=None), fiche_message=fiche_message,
+                  message_kind=message_kind, accept=ACCEPT)
 
 
 @bp.get("/seances/<slug>/apercu")
@@ -189,11 +189,9 @@ def _queue_context(seance, editing=None, floor=None) -> dict:
 
 def queue_page(seance, status=200, message=None, **extra):
     """The queue page (htmx: the queue alone), with a line saying what was done or refused."""
-    context = {**_queue_context(seance, **extra), "message": message, "message_error": status >= 400}
-    if is_htmx():
-        return make_response(render_template("moderation/_queue.html", **context), status)
-    return make_response(render_template("moderation/queue.html",
-                                         audit=audit.trail(seance.id, limit=20), **context), status)
+    return render("moderation/queue.html", "moderation/_queue.html", status=status,
+                  page_context=lambda: {"audit": audit.trail(seance.id, limit=20)},
+                  **_queue_context(seance, **extra), message=message, message_error=status >= 400)
 
 
 @bp.get("/seances/<slug>/questions")
@@ -215,23 +213,28 @@ def queue_live(slug: str):
     return conditional(response, etag)
 
 
-def _back_to_queue(seance, anchor: str = ""):
+def _queue_url(seance, anchor: str = "") -> str:
+    """The queue page on the tab and search the moderator is on."""
     tab, query = _view()
     args = {"statut": tab} if tab != desk.DEFAULT_TAB else {}
     if query:
         args["q"] = query
-    return redirect(url_for("moderation.queue", slug=seance.slug, **args) + anchor, 303)
+    return url_for("moderation.queue", slug=seance.slug, **args) + anchor
+
+
+def _queue_after(seance, question_id: int | None = None, message=None):
+    """After an action on the queue: htmx gets the queue again (with ``message``); without
+    JavaScript, back to the queue page, at the question acted on."""
+    def fragment():
+        db.session.expire_all()
+        return queue_page(seance, message=message)
+
+    anchor = f"#question-{question_id}" if question_id is not None else ""
+    return answer(fragment, _queue_url(seance, anchor), message=message, event="questions-changed")
 
 
 def _after_question_action(question):
-    """htmx: the queue, re-rendered; without JavaScript: back to the queue page."""
-    seance = question.seance
-    if not is_htmx():
-        return _back_to_queue(seance, f"#question-{question.id}")
-    db.session.expire_all()
-    response = make_response(render_template("moderation/_queue.html", **_queue_context(seance)))
-    response.headers["HX-Trigger"] = "questions-changed"
-    return response
+    return _queue_after(question.seance, question.id)
 
 
 @bp.post("/questions/<int:question_id>/statut")
@@ -298,11 +301,10 @@ def set_opening(slug: str):
         return redirect(url_for("moderation.queue", slug=slug), 303)
     seance_services.set_open(seance.id, value == "1", current_user.id)
     db.session.expire_all()
-    if is_htmx():
-        return render_template("moderation/_opening.html", seance=seance_services.get_seance(slug))
-    flash(_("Les questions sont ouvertes.") if value == "1" else _("Les questions sont fermées."),
-          "success")
-    return redirect(url_for("moderation.queue", slug=slug), 303)
+    done = _("Les questions sont ouvertes.") if value == "1" else _("Les questions sont fermées.")
+    return answer(lambda: render_template("moderation/_opening.html",
+                                          seance=seance_services.get_seance(slug)),
+                  url_for("moderation.queue", slug=slug), message=done)
 
 
 EXPORTS = {"csv": (services.questions_csv, "text/csv; charset=utf-8"),
@@ -362,13 +364,7 @@ def batch(slug: str):
     except QuestionError as error:
         return _desk_refused(seance, error)
     message = ngettext("%(num)d question modifiée.", "%(num)d questions modifiées.", changed)
-    if not is_htmx():
-        flash(message, "success")
-        return _back_to_queue(seance)
-    db.session.expire_all()
-    response = queue_page(seance, message=message)
-    response.headers["HX-Trigger"] = "questions-changed"
-    return response
+    return _queue_after(seance, message=message)
 
 
 @bp.post("/seances/<slug>/questions/ajouter")
@@ -387,13 +383,7 @@ def add_floor_question(slug: str):
                                            form.source.data, current_user.id)
     except QuestionError as error:  # pragma: no cover - the form checks the source first
         return _desk_refused(seance, error, floor={**typed, "error": str(DESK_REFUSALS[error.reason])})
-    if not is_htmx():
-        flash(_("Question n° %(id)s ajoutée et retenue.", id=question.id), "success")
-        return _back_to_queue(seance, f"#question-{question.id}")
-    db.session.expire_all()
-    response = queue_page(seance, message=_("Question n° %(id)s ajoutée et retenue.", id=question.id))
-    response.headers["HX-Trigger"] = "questions-changed"
-    return response
+    return _queue_after(seance, question.id, _("Question n° %(id)s ajoutée et retenue.", id=question.id))
 
 
 @bp.post("/questions/<int:question_id>/fusionner")
@@ -408,17 +398,7 @@ def merge_question(question_id: int):
         return _desk_refused(seance, error)
     message = _("Question n° %(id)s fusionnée dans la n° %(into)s.", id=question.id,
                 into=question.merged_into_id)
-    return _queue_after(seance, message, question.merged_into_id)
-
-
-def _queue_after(seance, message: str, question_id: int):
-    """After a merge or its undo: the queue again, at the question that now holds the votes."""
-    if not is_htmx():
-        flash(message, "success")
-        return _back_to_queue(seance, f"#question-{question_id}")
-    response = queue_page(seance, message=message)
-    response.headers["HX-Trigger"] = "questions-changed"
-    return response
+    return _queue_after(seance, question.merged_into_id, message)
 
 
 @bp.post("/questions/<int:question_id>/defusionner")
@@ -429,5 +409,5 @@ def unmerge_question(question_id: int):
     except QuestionError as error:
         return _desk_refused(seance, error)
     message = _("Fusion annulée : la question n° %(id)s est de retour.", id=question.id)
-    return _queue_after(seance, message, question.id)
+    return _queue_after(seance, question.id, message)
 

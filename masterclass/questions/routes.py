@@ -1,4 +1,4 @@
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, make_response, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -6,7 +6,7 @@ from markupsafe import Markup
 from .. import faults, i18n, page_cache
 from ..errors import RECOVERY
 from ..extensions import db, limiter
-from ..htmx import conditional, fragment_etag, is_htmx, not_modified, render
+from ..htmx import answer, conditional, fragment_etag, not_modified, render
 from ..participants import (
     current_participant_version,
     current_token,
@@ -53,13 +53,11 @@ def _live_etag(seance: Seance, sort: str) -> str:
 
 
 def _participant_page(seance: Seance, form: QuestionForm, status: int = 200, message=None,
-                      message_kind="error", partial: bool = False):
-    """The participant page, or (``partial``) its question box alone, for htmx's form posts."""
-    context = {"seance": seance, "form": form, "message": message, "message_kind": message_kind}
-    if partial:
-        return make_response(render_template("questions/_ask.html", **context), status)
-    context.update(_live_context(seance, _sort()), with_etag=True)
-    return make_response(render_template("questions/participant.html", **context), status)
+                      message_kind="error"):
+    """The participant page, or its question box alone for htmx's form posts."""
+    return render("questions/participant.html", "questions/_ask.html", status=status,
+                  page_context=lambda: {**_live_context(seance, _sort()), "with_etag": True},
+                  seance=seance, form=form, message=message, message_kind=message_kind)
 
 
 @bp.get("/seances/<slug>/questions")
@@ -73,7 +71,7 @@ def _too_many(_limit):
     seance = get_published(request.view_args["slug"])
     if seance is None:
         return None
-    return _participant_page(seance, QuestionForm(), 429, MESSAGES["too_many"], partial=is_htmx())
+    return _participant_page(seance, QuestionForm(), 429, MESSAGES["too_many"])
 
 
 # Per phone, and per address: a whole room shares one Wi-Fi, and 1,000 phones asking 10
@@ -84,24 +82,20 @@ def _too_many(_limit):
 def submit(slug: str):
     seance = _published_or_404(slug)
     form = QuestionForm()
-    partial = is_htmx()
     if not form.validate_on_submit():
-        return _participant_page(seance, form, 400, partial=partial)
+        return _participant_page(seance, form, 400)
     try:
         services.submit(seance.id, form.body.data, form.author.data)
     except QuestionError as error:
         db.session.expire(seance)  # closed meanwhile: the box shows it closed, the text kept
         # The closed box says it once itself; other refusals are said in a message.
         message = None if error.reason == "closed" else MESSAGES[error.reason]
-        return _participant_page(seance, form, error.status, message, partial=partial)
-    if not partial:
-        flash(str(MESSAGES["sent"]), "success")
-        return redirect(url_for("questions.participant", slug=slug) + "#mes-questions", 303)
-    response = _participant_page(seance, QuestionForm(formdata=None), 200, MESSAGES["sent"], "success",
-                                 partial=True)
+        return _participant_page(seance, form, error.status, message)
     # The asker's list shows the new question at once (its own version has moved).
-    response.headers["HX-Trigger"] = "questions-changed"
-    return response
+    return answer(lambda: _participant_page(seance, QuestionForm(formdata=None), 200, MESSAGES["sent"],
+                                            "success"),
+                  url_for("questions.participant", slug=slug) + "#mes-questions",
+                  message=MESSAGES["sent"], event="questions-changed")
 
 
 def csrf_failure_on_submit(error: CSRFError):
@@ -111,7 +105,7 @@ def csrf_failure_on_submit(error: CSRFError):
         return None
     current_app.logger.info("Question form re-offered after CSRF failure: %s", error.description)
     message = INSECURE_TRANSPORT if cookies_cannot_come_back() else MESSAGES["expired"]
-    return _participant_page(seance, QuestionForm(), 400, message, partial=is_htmx())
+    return _participant_page(seance, QuestionForm(), 400, message)
 
 
 RECOVERY[("csrf", "questions.submit")] = csrf_failure_on_submit
@@ -123,7 +117,7 @@ def fault_on_submit(_error, fault: faults.Fault):
     if seance is None:
         return None
     message = MESSAGES["busy"] if fault is faults.BUSY else f"{fault.message} {MESSAGES['kept']}"
-    return _participant_page(seance, QuestionForm(), fault.status, message, partial=is_htmx())
+    return _participant_page(seance, QuestionForm(), fault.status, message)
 
 
 RECOVERY[("fault", "questions.submit")] = fault_on_submit
@@ -159,17 +153,13 @@ def vote(question_id: int):
     except QuestionError as error:
         if error.reason == "unknown":
             abort(404)
-        if is_htmx():
-            return render_template("questions/_vote_error.html", question=question,
-                                   message=MESSAGES[error.reason]), error.status
-        flash(str(MESSAGES[error.reason]), "error")
-        return redirect(back, 303)
-    if not is_htmx():
-        return redirect(back, 303)
-    response = make_response(render_template("questions/_vote.html", question=question, voted=voted,
-                                             seance=question.seance))
-    response.headers["HX-Trigger"] = "questions-changed"
-    return response
+        message, status = MESSAGES[error.reason], error.status
+        return answer(lambda: (render_template("questions/_vote_error.html", question=question,
+                                               message=message), status),
+                      back, message=message, category="error")
+    return answer(lambda: render_template("questions/_vote.html", question=question, voted=voted,
+                                          seance=question.seance),
+                  back, event="questions-changed")
 
 
 @bp.get("/seances/<slug>/ecran")
@@ -180,17 +170,15 @@ def screen(slug: str):
 def _screen(slug: str):
     seance = _published_or_404(slug)
     etag = fragment_etag(seance.version, "screen")
-    if is_htmx():
-        cached = not_modified(etag)
-        if cached is not None:
-            return cached
+    cached = not_modified(etag, fragment_only=True)
+    if cached is not None:
+        return cached
     items, total = services.screen_questions(seance.id)
     participant_url = _public_url(url_for("questions.participant", slug=slug))
     with i18n.language(seance.language):  # the room's screen speaks the séance's language
-        response = render("questions/screen.html", "questions/_screen_live.html", seance=seance,
-                          pinned=services.pinned_question(seance.id), items=items, total=total,
-                          participant_url=participant_url, join_url=_public_url(url_for("archive.home")))
-    return conditional(response, etag) if is_htmx() else response
+        return render("questions/screen.html", "questions/_screen_live.html", etag=etag, seance=seance,
+                      pinned=services.pinned_question(seance.id), items=items, total=total,
+                      participant_url=participant_url, join_url=_public_url(url_for("archive.home")))
 
 
 def _public_url(path: str) -> str:
