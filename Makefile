@@ -81,8 +81,11 @@ translations: $(BIN)/.installed
 	$(FLASK) translate update
 	$(FLASK) translate compile
 
+# Style, then the dependency rules of pyproject.toml's [tool.importlinter] (features depend one
+# way, the core imports no feature, no cycle).
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .bench

@@ -1,12 +1,47 @@
 """masterclass: a lightweight CMS for master classes citoyennes."""
 
-import importlib
 import os
+from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import (
+    cli,
+    errors,
+    formatting,
+    htmx,
+    i18n,
+    inputs,
+    models,  # noqa: F401  (every model registered before use)
+    page_cache,
+    participants,
+    security,
+    static_files,
+)
 from . import config as config_module
+from . import db as _sqlite_setup  # noqa: F401  (connection listeners)
+from .accounts import admin_bp
+from .accounts import bp as accounts_bp
+from .accounts.services import load_user
+from .archive import bp as archive_bp
+from .db import FastReader
+from .extensions import babel, csrf, db, limiter, login_manager
+from .favourites import bp as favourites_bp
+from .favourites import services as favourites_services
+from .fiches import bp as fiches_bp
+from .fiches.services import prepare_upload_dir
+from .front import Front
+from .health import bp as health_bp
+from .moderation import bp as moderation_bp
+from .questions import bp as questions_bp
+from .questions.fastpoll import ConditionalPoll
+from .search import bp as search_bp
+from .search import index as search_index
 from .sessions import SessionInterface
+
+BLUEPRINTS = (archive_bp, fiches_bp, favourites_bp, health_bp, accounts_bp, admin_bp, moderation_bp,
+              questions_bp, search_bp)
 
 
 def create_app(test_config: dict | None = None, *, web_only: bool = False) -> Flask:
@@ -33,10 +68,6 @@ def create_app(test_config: dict | None = None, *, web_only: bool = False) -> Fl
     _init_extensions(app, migrations=not web_only)
     _register_blueprints(app)
 
-    from . import cli, errors, formatting, htmx, page_cache, participants, security
-    from .favourites import services as favourites_services
-    from .search import index as search_index
-
     errors.init_app(app)
     htmx.init_app(app)
     page_cache.init_app(app)
@@ -47,76 +78,35 @@ def create_app(test_config: dict | None = None, *, web_only: bool = False) -> Fl
     security.init_app(app)
     cli.init_app(app)
 
-    from pathlib import Path
-
-    from .db import FastReader
-    from .fiches.services import prepare_upload_dir
-    from .front import Front
-    from .questions.fastpoll import ConditionalPoll
-
     prepare_upload_dir(Path(app.config["UPLOAD_DIR"]), app.logger)
 
     reader = app.extensions["fast_reader"] = FastReader(
         app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args"))
     app.wsgi_app = Front(app, ConditionalPoll(app.wsgi_app, reader), reader)
-    from . import inputs
-
     inputs.init_app(app)
-    from . import static_files
-
     static_files.init_app(app, compress=not web_only)  # outermost: a file never reaches the layers above
     if app.config["PROXY_COUNT"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     return app
 
 
 def _init_extensions(app: Flask, migrations: bool) -> None:
-    from . import db as _sqlite_setup  # noqa: F401  (connection listeners)
-    from . import models  # noqa: F401  (every model registered before use)
-    from .extensions import babel, csrf, db, limiter, login_manager
-
     db.init_app(app)
     if migrations:
-        from flask_migrate import Migrate
+        from flask_migrate import Migrate  # lazy for start-up memory: Alembic stays out of web workers
 
         Migrate(app, db, render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
-    from . import i18n
-
     babel.init_app(app, locale_selector=i18n.current)
     # Templates: one catalogue per language, loaded once per process and chosen per request
     # (Flask-Babel would look it up on every string, ~30 µs each, hundreds per live list).
     i18n.init_app(app)
-    from .accounts.services import load_user
-
     login_manager.user_loader(load_user)
 
 
-VIEW_MODULES = ("accounts.routes", "accounts.admin", "archive.routes", "archive.feeds", "fiches.routes",
-                "moderation.routes", "moderation.fiche_routes", "moderation.record_routes",
-                "questions.routes", "favourites.routes", "search.routes")
-
-
 def _register_blueprints(app: Flask) -> None:
-    # Views are imported here, not by their package's __init__: importing a feature's models
-    # (as every other feature does) must not pull in all views, or the imports would go round.
-    for module in VIEW_MODULES:
-        importlib.import_module(f"{__name__}.{module}")
-    from .accounts import admin_bp
-    from .accounts import bp as accounts_bp
-    from .archive import bp as archive_bp
-    from .favourites import bp as favourites_bp
-    from .fiches import bp as fiches_bp
-    from .health import bp as health_bp
-    from .moderation import bp as moderation_bp
-    from .questions import bp as questions_bp
-    from .search import bp as search_bp
-
-    for blueprint in (archive_bp, fiches_bp, favourites_bp, health_bp, accounts_bp, admin_bp,
-                      moderation_bp, questions_bp, search_bp):
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -5,11 +5,17 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from . import generation
+from . import generation, translate
 from .accounts.models import ROLES, User
 from .accounts.services import create_or_update_user, generate_password
-from .db import BackupError, backup_postgresql, backup_sqlite
+from .copy_database import CopyError, copy_database
+from .db import BackupError, backup_postgresql, backup_sqlite, write_transaction
+from .demo import demo_room, load_demo
 from .extensions import db
+from .generate import generate
+from .models_base import local_now
+from .seances.models import Seance
+from .search.index import rebuild
 
 DEMO_MODERATOR = "moderateur@example.org"
 
@@ -23,8 +29,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(copy_database_command)
     app.cli.add_command(reindex)
     app.cli.add_command(generate_archive)
-    from . import translate
-
     translate.init_app(app)
 
 
@@ -47,9 +51,6 @@ def create_user(email: str, role: str, password: str) -> None:
 @click.option("--if-empty", is_flag=True, help="Only when the database has no séance at all.")
 def load_demo_command(if_empty: bool) -> None:
     """Load the demo séance (16 May, Anzin); does nothing when it is already there."""
-    from .demo import load_demo
-    from .seances.models import Seance
-
     if if_empty and db.session.scalar(select(Seance.id).limit(1)) is not None:
         click.echo("The database already has séances: demo not loaded.")
         return
@@ -73,9 +74,6 @@ def demo_moderator() -> None:
               "else http://127.0.0.1:5000).")
 def demo_room_command(base_url: str | None) -> None:
     """Ensure an open séance of today (demo), and print how to join it."""
-    from .demo import demo_room
-    from .models_base import local_now
-
     seance = demo_room(local_now().date())
     base = (base_url or current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
     click.echo(f"Open séance of today: {seance.title}")
@@ -108,8 +106,6 @@ def backup(dest: str) -> None:
               help="The site to copy, e.g. sqlite:///instance/masterclass.db")
 def copy_database_command(source: str) -> None:
     """Copy a whole SQLite site into the configured, empty, migrated PostgreSQL database."""
-    from .copy_database import CopyError, copy_database
-
     try:
         copied = copy_database(source, db.engine)
     except CopyError as error:
@@ -122,9 +118,6 @@ def copy_database_command(source: str) -> None:
 @click.command("reindex")
 def reindex() -> None:
     """Rebuild the search index from the séances, questions and fiches."""
-    from .db import write_transaction
-    from .search.index import rebuild
-
     with write_transaction() as session:
         rows = rebuild(session)
         generation.bump(session)
@@ -137,7 +130,5 @@ def reindex() -> None:
               help="Questions in all, spread evenly over the séances.")
 def generate_archive(seances: int, questions: int) -> None:
     """Add a made-up archive (published séances, approved questions), for benchmarks."""
-    from .generate import generate
-
     total = generate(seances, questions // seances)
     click.echo(f"Archive now holds {total} séances.")

@@ -13,7 +13,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from . import models  # noqa: F401  (every model registered)
+from .db import WRITE_LOCK_KEY
 from .extensions import db
+from .search.index import rebuild
 
 BATCH = 1000
 # Rows the migrations themselves write: not a sign of a used database, replaced by the source's.
@@ -25,8 +28,6 @@ class CopyError(Exception):
 
 
 def _tables():
-    from . import models  # noqa: F401  (every model registered)
-
     return db.metadata.sorted_tables  # parents before children
 
 
@@ -68,8 +69,6 @@ def _copy(source, target) -> dict[str, int]:
         raise CopyError(f"La source est à la migration {source_revision}, la cible à {target_revision} : "
                         "migrez la source (« flask db upgrade » sur une copie) avant de la copier.")
     with target.begin():
-        from .db import WRITE_LOCK_KEY
-
         target.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
         used = [t.name for t in tables if t.name not in MIGRATION_ROWS
                 and target.execute(select(func.count()).select_from(t)).scalar()]
@@ -97,8 +96,6 @@ def _copy(source, target) -> dict[str, int]:
                     f"SELECT setval(pg_get_serial_sequence(:table, 'id'), "  # noqa: S608 (our table names)
                     f"coalesce((SELECT max(id) FROM {name}), 0) + 1, false) "
                     f"WHERE pg_get_serial_sequence(:table, 'id') IS NOT NULL"), {"table": name})
-        from .search.index import rebuild
-
         copied["search_index"] = rebuild(_On(target))
     return copied
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from .db import write_transaction
+from .extensions import db
 from .models_base import utcnow
 from .questions.models import Question
 from .seances.models import Seance
@@ -55,6 +56,4 @@ def generate(seances: int, questions_per_seance: int, seed: int = 7, batch: int 
 
 
 def db_count() -> int:
-    from .extensions import db
-
     return db.session.scalar(select(func.count(Seance.id)))

@@ -22,9 +22,11 @@ from functools import lru_cache
 from urllib.parse import parse_qs, urlencode
 
 from babel.support import Translations
+from flask import request
 from markupsafe import Markup, escape
 from werkzeug.http import dump_cookie, parse_cookie
 
+from .extensions import babel
 from .typography import apostrophes, typeset_interface, typo
 
 LANGUAGES = ("fr", "en")
@@ -202,10 +204,6 @@ def language_switch() -> Markup:
 
 
 def init_app(app) -> None:
-    from flask import request
-
-    from .extensions import babel
-
     # Flask-Babel's _ and _l read the same catalogues, in the request's language.
     with app.app_context():
         babel.domain_instance.get_translations = lambda: catalogue(_current.get())

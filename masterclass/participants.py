@@ -12,6 +12,7 @@ from sqlalchemy import String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.http import dump_cookie
 
+from .db import fast_read
 from .extensions import db
 from .models_base import utcnow
 
@@ -66,8 +67,6 @@ def _own() -> tuple[int | None, int]:
     """(participant id, version) of this visitor; (None, 0) until they first write. Read once per
     request, through the fast reader (committed rows only)."""
     if "participant_own" not in g:
-        from .db import fast_read
-
         token = known_token()
         row = fast_read(OWN_SQL, (token,)) if token else None
         g.participant_own = (row[0], row[1]) if row else (None, 0)

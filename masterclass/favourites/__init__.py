@@ -4,10 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("favourites", __name__)
 
-
-@bp.app_template_global()
-def favourites_count() -> int:
-    """For the header: how many things this visitor keeps (one query, only when they have a token)."""
-    from .services import count_for_visitor
-
-    return count_for_visitor()
+from . import routes  # noqa: E402,F401  (views register on the blueprint above)

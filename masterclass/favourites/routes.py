@@ -30,3 +30,9 @@ def _default_back(target: Seance | Fiche) -> str:
 @bp.get("/favoris")
 def index():
     return render_template("favourites/index.html", kept=services.kept_by_visitor())
+
+
+@bp.app_template_global()
+def favourites_count() -> int:
+    """For the header: how many things this visitor keeps (one query, only when they have a token)."""
+    return services.count_for_visitor()

@@ -5,7 +5,7 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..errors import recovers_from_faults
+from ..errors import abort_fr, recovers_from_faults
 from ..extensions import db
 from ..models_base import utcnow
 from ..questions import services as question_services
@@ -30,7 +30,6 @@ NOT_ANSWERABLE = {
 def _question_or_404(question_id: int) -> Question:
     question = db.session.get(Question, question_id)
     if question is None:
-        from ..errors import abort_fr
         abort_fr(404, _("Cette question n'existe pas ou a été supprimée."))
     return question
 

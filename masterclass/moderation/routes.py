@@ -8,6 +8,7 @@ from .. import audit
 from ..archive.services import public_questions
 from ..errors import abort_fr, recovers_from_faults
 from ..extensions import db
+from ..fiches.forms import ACCEPT, FicheForm
 from ..htmx import answer, conditional, fragment_etag, not_modified, render
 from ..models_base import local_now
 from ..questions import desk
@@ -121,8 +122,6 @@ def _renamed_while_editing():
 def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None, message_kind="error",
               stale=None, summary_preview=None):
     """The séance's moderation page; htmx asks for the fiches section alone."""
-    from ..fiches.forms import ACCEPT, FicheForm
-
     def page_context() -> dict:
         seance_form = form
         if seance_form is None:

@@ -1,6 +1,7 @@
 from flask import abort, current_app, make_response, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 
 from .. import faults, i18n, page_cache
 from ..errors import csrf_refused, recovers_from_faults
@@ -182,3 +183,11 @@ def _screen(slug: str):
 def _public_url(path: str) -> str:
     base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
     return base + path
+
+
+@bp.app_template_global()
+def qr_svg(url: str):
+    """An inline SVG QR code (segno), for the projector screen."""
+    import segno  # lazy for start-up memory: loaded once a projector screen is drawn
+
+    return Markup(segno.make(url, error="m").svg_inline(scale=8, border=2, omitsize=True))  # noqa: S704

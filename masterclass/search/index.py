@@ -22,6 +22,10 @@ from dataclasses import dataclass
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
+from ..fiches.models import Fiche
+from ..questions.models import Question
+from ..seances.models import Seance
+
 TABLE = "search_index"
 KIND_CODE = {"seance": 1, "question": 2, "fiche": 3}
 PUBLIC_STATUSES = ("approved", "answered")
@@ -107,10 +111,6 @@ def _sync_seance_content(connection, seance_id: int) -> None:
 
 def sync_after_flush(session: Session, _flush_context) -> None:
     """Bring the index up to date with what this flush wrote, in the same transaction."""
-    from ..fiches.models import Fiche
-    from ..questions.models import Question
-    from ..seances.models import Seance
-
     seances, others = set(), set()
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, Seance):
