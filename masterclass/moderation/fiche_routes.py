@@ -15,7 +15,7 @@ from ..fiches.models import Fiche
 from ..htmx import answer
 from ..seances import services as seance_services
 from . import MODERATION_ROLES, bp
-from .routes import edit_page
+from .pages import edit_page
 
 ACCEPTED = _l("Formats acceptés : PDF, OpenDocument (odt, ods, odp), Word, Excel et PowerPoint "
               "(docx, xlsx, pptx), images PNG et JPEG.")

@@ -8,7 +8,6 @@ from .. import audit
 from ..archive.services import public_questions
 from ..errors import abort_fr, recovers_from_faults
 from ..extensions import db
-from ..fiches.forms import ACCEPT, FicheForm
 from ..htmx import answer, conditional, fragment_etag, not_modified, render
 from ..models_base import local_now
 from ..questions import desk
@@ -21,6 +20,7 @@ from ..seances import services as seance_services
 from ..seances.models import Seance
 from . import bp, services
 from .forms import FloorQuestionForm, SeanceForm
+from .pages import edit_page
 
 
 def _form_data(form: SeanceForm) -> dict:
@@ -86,7 +86,7 @@ def edit_seance(slug: str):
     seance = seance_services.get_seance(slug) or _renamed_while_editing() or abort(404)
     form = SeanceForm()
     if not form.is_submitted():
-        _fill(form, seance)
+        form.fill_from(seance)
     elif (preview := _summary_preview(form)) is not None:
         return edit_page(seance, form=form, summary_preview=preview)
     elif form.validate():
@@ -119,46 +119,11 @@ def _renamed_while_editing():
         return None
 
 
-def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None, message_kind="error",
-              stale=None, summary_preview=None):
-    """The séance's moderation page; htmx asks for the fiches section alone."""
-    def page_context() -> dict:
-        seance_form = form
-        if seance_form is None:
-            seance_form = SeanceForm(formdata=None)
-            _fill(seance_form, seance)
-        return {"form": seance_form, "themes": seance_services.all_themes(), "stale": stale,
-                "summary_preview": summary_preview, "audit": audit.trail(seance.id)}
-
-    return render("moderation/seance_form.html", "moderation/_fiches.html", status=status,
-                  page_context=page_context, seance=seance,
-                  fiche_form=fiche_form or FicheForm(formdata=None), fiche_message=fiche_message,
-                  message_kind=message_kind, accept=ACCEPT)
-
-
 @bp.get("/seances/<slug>/apercu")
 def preview(slug: str):
     seance = seance_services.get_seance(slug) or abort(404)
     return render_template("archive/seance.html", seance=seance, questions=public_questions(seance),
                            counts=question_services.record_counts(seance.id), preview=True)
-
-
-def _fill(form: SeanceForm, seance) -> None:
-    form.title.data = seance.title
-    form.date.data = seance.starts_at.date()
-    form.time.data = seance.starts_at.time()
-    form.city.data = seance.city
-    form.venue.data = seance.venue
-    form.theme.data = seance.theme.name if seance.theme else ""
-    form.speaker.data = seance.speaker_name
-    form.speaker_role.data = seance.speaker_role
-    form.concept.data = seance.concept
-    form.summary.data = seance.summary_source if seance.summary_format == "markdown" else seance.summary_html
-    form.summary_format.data = seance.summary_format
-    form.language.data = seance.language
-    form.published.data = seance.published
-    form.premoderation.data = seance.premoderation
-    form.edit_version.data = str(seance.edit_version)
 
 
 # --- live moderation -----------------------------------------------------------------------------
