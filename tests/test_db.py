@@ -144,3 +144,28 @@ def test_migrations_match_the_models(app):
             "include_object": lambda obj, name, type_, *_: not (
                 type_ == "table" and name.startswith("search_index"))})
         assert compare_metadata(context, db.metadata) == []
+
+
+FAST_SQL = "SELECT slug, city FROM seance WHERE slug LIKE '%' || ? AND city = ?"
+
+
+def test_fast_reads_take_qmark_parameters_and_literal_percents(app, demo):
+    """The hot reads are written once in qmark style: on SQLite as they are, on PostgreSQL
+    with qmarks turned into psycopg's %s and its own % kept literal."""
+    reader = app.extensions["fast_reader"]
+    assert reader.fast
+    suffix = demo.slug[-6:]
+    assert reader.one(FAST_SQL, (suffix, "Anzin")) == (demo.slug, "Anzin")
+    assert reader.all(FAST_SQL, (suffix, "Anzin")) == [(demo.slug, "Anzin")]
+    assert reader.one(FAST_SQL, (suffix, "Ailleurs")) is None
+    assert reader.all(FAST_SQL, ("pas-ici", "Anzin")) == []
+
+
+@pytest.mark.sqlite_only
+def test_a_sqlite_database_without_a_file_is_read_through_the_session(app, demo):
+    from masterclass.db import FastReader
+
+    reader = FastReader("sqlite://")  # in memory: no other connection sees it, the session does
+    assert not reader.fast
+    assert reader.one(FAST_SQL, (demo.slug[-6:], "Anzin")) == (demo.slug, "Anzin")
+    assert reader.all(FAST_SQL, ("pas-ici", "Anzin")) == []
