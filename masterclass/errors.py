@@ -6,7 +6,6 @@ import sqlite3
 from flask import Flask, current_app, make_response, request
 from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import DataError, InterfaceError, InternalError, OperationalError
 from werkzeug.exceptions import (
@@ -20,6 +19,7 @@ from . import faults
 from .db import FastReadError
 from .extensions import db
 from .htmx import render
+from .inputs import is_nul_refusal
 
 MESSAGES = {
     400: (_l("Requête invalide"),
@@ -129,8 +129,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DataError)
     def _data_error(error):
-        from .inputs import is_nul_refusal
-
         if not is_nul_refusal(error):
             raise error
         db.session.rollback()
@@ -138,7 +136,6 @@ def init_app(app: Flask) -> None:
                                     "réessayez."))
 
     app.register_error_handler(RequestEntityTooLarge, lambda _error: render_error(413))
-    app.register_error_handler(CSRFError, csrf_refused)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
@@ -162,17 +159,6 @@ def init_app(app: Flask) -> None:
         except Exception:  # the layout itself failed (database down...): plain words
             app.logger.exception("Error page failed to render")
             return _plain(500)
-
-
-def csrf_refused(_error: CSRFError):
-    """A form posted without a valid token: what to do, in words (a blueprint's own handler may
-    give its form back instead)."""
-    from .security import INSECURE_TRANSPORT, cookies_cannot_come_back
-
-    if cookies_cannot_come_back():
-        return render_error(400, INSECURE_TRANSPORT)
-    return render_error(400, _l("Votre session a expiré ou le formulaire était incomplet : "
-                                "rechargez la page et recommencez."))
 
 
 def abort_fr(code: int, message: str):

@@ -3,9 +3,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
-from ..errors import csrf_refused
 from ..extensions import limiter
-from ..security import INSECURE_TRANSPORT, cookies_cannot_come_back
+from ..security import INSECURE_TRANSPORT, cookies_cannot_come_back, csrf_refused
 from . import bp, services
 from .forms import LoginForm
 from .permissions import safe_next

@@ -4,7 +4,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
 from .. import faults, i18n, page_cache
-from ..errors import csrf_refused, recovers_from_faults
+from ..errors import recovers_from_faults
 from ..extensions import db, limiter
 from ..htmx import answer, conditional, fragment_etag, not_modified, render
 from ..participants import (
@@ -14,7 +14,7 @@ from ..participants import (
 )
 from ..seances.models import Seance
 from ..seances.services import get_published
-from ..security import INSECURE_TRANSPORT, cookies_cannot_come_back
+from ..security import INSECURE_TRANSPORT, cookies_cannot_come_back, csrf_refused
 from . import bp, live_cache, services
 from .forms import QuestionForm
 from .models import Question
