@@ -100,8 +100,8 @@ def submit(slug: str):
     try:
         services.submit(seance.id, form.body.data, form.author.data)
     except QuestionError as error:
-        db.session.expire(seance)  # closed meanwhile: the box shows it closed, the text kept
-        # The closed box says it once itself; other refusals are said in a message.
+        # Closed meanwhile (the refused write expired the séance: it reads as stored): the box
+        # shows it closed, the text kept; other refusals are said in a message.
         message = None if error.reason == "closed" else MESSAGES[error.reason]
         return _participant_page(seance, form, REFUSAL_STATUS[error.reason], message)
     # The asker's list shows the new question at once (its own version has moved).
