@@ -138,7 +138,6 @@ def merge(question_id: int, into_id: int, user_id: int) -> Question:
         audit.record(session, Action.QUESTION_MERGE, seance_id=question.seance_id, user_id=user_id,
                      detail=f"#{question.id} → #{kept.id}")
         touch(session, question.seance_id)
-    db.session.expire_all()
     return question
 
 
@@ -159,7 +158,6 @@ def unmerge(question_id: int, user_id: int) -> Question:
         audit.record(session, Action.QUESTION_UNMERGE, seance_id=question.seance_id, user_id=user_id,
                      detail=f"#{question.id} ← #{kept_id}")
         touch(session, question.seance_id)
-    db.session.expire_all()
     return question
 
 
