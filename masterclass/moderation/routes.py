@@ -13,14 +13,14 @@ from ..htmx import answer, conditional, fragment_etag, not_modified, render
 from ..models_base import local_now
 from ..questions import desk
 from ..questions import services as question_services
-from ..questions.forms import QuestionEditForm
+from ..questions.forms import FloorQuestionForm, QuestionEditForm
 from ..questions.models import STATUSES, Question
 from ..questions.services import QuestionError
 from ..seances import authoring
 from ..seances import services as seance_services
 from ..seances.models import Seance
 from . import bp, services
-from .forms import FloorQuestionForm, SeanceForm
+from .forms import SeanceForm
 
 
 def _form_data(form: SeanceForm) -> dict:
