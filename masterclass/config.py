@@ -5,6 +5,8 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import limits_storage
+
 
 class Config:
     SQLALCHEMY_DATABASE_URI = None  # filled in from the instance folder when not set
@@ -86,6 +88,8 @@ def finish(config, instance_path: str, production: bool) -> None:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config)
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = instance_secret_key(instance_path)
+    if config.get("RATELIMIT_STORAGE_URI") == "memory://":
+        config["RATELIMIT_STORAGE_URI"] = f"{limits_storage.SCHEME}://"  # limits' own, made thread-safe
     if not config.get("UPLOAD_DIR"):
         config["UPLOAD_DIR"] = str(Path(instance_path) / "fiches")
     config["MAX_UPLOAD_BYTES"] = int(float(config["MAX_UPLOAD_MB"]) * 1024 * 1024)
