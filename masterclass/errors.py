@@ -1,11 +1,11 @@
 """French error pages (HTML, or the fragment alone for htmx)."""
 
+import functools
 import sqlite3
 
 from flask import Flask, current_app, make_response, request
 from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import DataError, InterfaceError, InternalError, OperationalError
 from werkzeug.exceptions import (
@@ -19,6 +19,7 @@ from . import faults
 from .db import FastReadError
 from .extensions import db
 from .htmx import render
+from .inputs import is_nul_refusal
 
 MESSAGES = {
     400: (_l("Requête invalide"),
@@ -44,12 +45,27 @@ def render_error(code: int, message: str | None = None, **context):
                   message=message or default, **context)
 
 
-# Views that answer some errors themselves, with their form and what was typed:
-# a page left open for hours (CSRF) gets its form back with a fresh token; a too-large
-# upload gets the séance page with its message. (error kind, endpoint) -> handler(error);
-# for "fault" (a disk or database fault, faults.py): handler(error, fault), answered with
-# the fault's status and Retry-After.
-RECOVERY: dict = {}
+# Faults of the disk or the database (faults.classify says which of these are).
+FAULT_ERRORS = (OperationalError, InterfaceError, InternalError,  # InternalError: a read-only standby
+                sqlite3.OperationalError, FastReadError, OSError)
+
+
+def recovers_from_faults(recover):
+    """A view holding a form: a fault of the disk or the database while it runs is answered by
+    ``recover(error, fault)`` (the form again, with what was typed, or None for the error page),
+    with the fault's status and Retry-After."""
+    def decorate(view):
+        @functools.wraps(view)
+        def recovering(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except FAULT_ERRORS as error:
+                response = fault_response(error, recover)
+                if response is None:
+                    raise
+                return response
+        return recovering
+    return decorate
 
 
 def is_busy(error: Exception) -> bool:
@@ -57,9 +73,9 @@ def is_busy(error: Exception) -> bool:
     return faults.is_busy(error)
 
 
-def fault_response(error: BaseException):
+def fault_response(error: BaseException, recover=None):
     """The answer to a fault of the disk or the database (faults.py), or None for other errors:
-    the view's own form with what was typed when it registered a recovery, else the error page."""
+    ``recover``'s page (``recovers_from_faults``) when it gives one, else the error page."""
     fault = faults.classify(error)
     if fault is None:
         return None
@@ -69,7 +85,6 @@ def fault_response(error: BaseException):
         pass
     log = current_app.logger.warning if fault is faults.BUSY else current_app.logger.error
     log("%s on %s %s: %s", fault.kind, request.method, request.path, error)
-    recover = RECOVERY.get(("fault", request.endpoint))
     response = None
     if recover is not None:
         try:
@@ -102,47 +117,25 @@ def _plain(code: int) -> tuple[str, int, dict]:
 
 
 def init_app(app: Flask) -> None:
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    @app.errorhandler(InternalError)  # PostgreSQL: "read-only transaction" (a standby) is one
-    @app.errorhandler(sqlite3.OperationalError)
-    @app.errorhandler(OSError)
     def _fault(error):
         response = fault_response(error)
         if response is None:
             raise error
         return response
 
-    app.register_error_handler(FastReadError, _fault)  # a fast read (outside SQLAlchemy) on PostgreSQL
+    for error_class in FAULT_ERRORS:
+        app.register_error_handler(error_class, _fault)
+
 
     @app.errorhandler(DataError)
     def _data_error(error):
-        from .inputs import is_nul_refusal
-
         if not is_nul_refusal(error):
             raise error
         db.session.rollback()
         return render_error(400, _l("La demande contient un caractère invalide (NUL) : retirez-le et "
                                     "réessayez."))
 
-    @app.errorhandler(RequestEntityTooLarge)
-    def _too_large(error: RequestEntityTooLarge):
-        recover = RECOVERY.get(("too_large", request.endpoint))
-        response = recover(error) if recover else None
-        return response if response is not None else render_error(413)
-
-    @app.errorhandler(CSRFError)
-    def _csrf_error(error: CSRFError):
-        recover = RECOVERY.get(("csrf", request.endpoint))
-        response = recover(error) if recover else None
-        if response is not None:
-            return response
-        from .security import INSECURE_TRANSPORT, cookies_cannot_come_back
-
-        if cookies_cannot_come_back():
-            return render_error(400, INSECURE_TRANSPORT)
-        return render_error(400, _l("Votre session a expiré ou le formulaire était incomplet : "
-                                    "rechargez la page et recommencez."))
+    app.register_error_handler(RequestEntityTooLarge, lambda _error: render_error(413))
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

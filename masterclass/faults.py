@@ -3,8 +3,8 @@
 One place knows what a failed write means: the database is busy (locked), full, read-only
 or cannot be opened; the upload folder is full, read-only, not ours or missing. Each becomes
 a :class:`Fault`: an HTTP status (503 with ``Retry-After``, or 507 when file storage is full)
-and a French message. ``errors.py`` answers with it; views that hold a form register a
-recovery (``RECOVERY[("fault", endpoint)]``) that gives the form back with what was typed.
+and a French message. ``errors.py`` answers with it; a view that holds a form
+(``errors.recovers_from_faults``) gives the form back with what was typed.
 """
 
 import errno

@@ -25,6 +25,7 @@ from werkzeug.http import dump_cookie, parse_cookie
 from . import caches, holes, i18n, participants
 from .db import READ_ERRORS
 from .generation import SIGNATURE_SQL
+from .htmx import wants_fragment
 from .models_base import local_now
 
 MARK = "masterclass.front"  # environ: set by page_cache.serve with a page it shares
@@ -35,15 +36,9 @@ ANONYMOUS_SESSION = {"_fresh": False}
 DROPPED_HEADERS = {"set-cookie", "content-length", "etag"}  # made for each visitor (ETag: if its own)
 
 
-def is_htmx(environ) -> bool:
-    """htmx.is_htmx, read off the environ."""
-    return (environ.get("HTTP_HX_REQUEST") == "true" and "HTTP_HX_CURRENT_URL" in environ
-            and "HTTP_HX_HISTORY_RESTORE_REQUEST" not in environ and "HTTP_HX_BOOSTED" not in environ)
-
-
 def _key(environ, language: str) -> tuple:
     return (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SCRIPT_NAME", ""),
-            environ.get("PATH_INFO"), environ.get("QUERY_STRING", ""), is_htmx(environ), language)
+            environ.get("PATH_INFO"), environ.get("QUERY_STRING", ""), wants_fragment(environ), language)
 
 
 class Front:

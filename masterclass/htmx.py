@@ -22,9 +22,13 @@ VARY = ("HX-Request", "HX-History-Restore-Request")
 
 def is_htmx() -> bool:
     """A request from htmx that wants a fragment, not a whole page."""
-    headers = request.headers
-    return (headers.get("HX-Request") == "true" and "HX-Current-URL" in headers
-            and "HX-History-Restore-Request" not in headers and "HX-Boosted" not in headers)
+    return wants_fragment(request.environ)
+
+
+def wants_fragment(environ) -> bool:
+    """``is_htmx``, read off a WSGI environ (also for the layers that answer before Flask)."""
+    return (environ.get("HTTP_HX_REQUEST") == "true" and "HTTP_HX_CURRENT_URL" in environ
+            and "HTTP_HX_HISTORY_RESTORE_REQUEST" not in environ and "HTTP_HX_BOOSTED" not in environ)
 
 
 def _fragment(response):

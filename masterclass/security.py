@@ -5,8 +5,9 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 
-from .errors import abort_fr
+from .errors import abort_fr, render_error
 
 CSP = "; ".join(
     [
@@ -56,7 +57,17 @@ def _reject_undecodable_forms():
     return None
 
 
+def csrf_refused(_error: CSRFError):
+    """A form posted without a valid token: what to do, in words (a blueprint's own handler may
+    give its form back instead)."""
+    if cookies_cannot_come_back():
+        return render_error(400, INSECURE_TRANSPORT)
+    return render_error(400, _l("Votre session a expiré ou le formulaire était incomplet : "
+                                "rechargez la page et recommencez."))
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, csrf_refused)
     app.jinja_env.globals["cookies_cannot_come_back"] = cookies_cannot_come_back
     app.jinja_env.globals["INSECURE_TRANSPORT"] = INSECURE_TRANSPORT
     app.before_request_funcs.setdefault(None, []).insert(0, _reject_undecodable_forms)

@@ -105,6 +105,26 @@ def test_write_transaction_rolls_back_on_error(app, demo):
     assert db.session.get(Seance, demo.id).city == "Anzin"
 
 
+@pytest.mark.parametrize("refused", [False, True])
+def test_after_a_write_transaction_the_session_reads_afresh(app, demo, refused):
+    """What views rely on instead of expiring the session themselves: once a service's write
+    transaction has committed or rolled back, an object read before it shows what is stored."""
+    from masterclass.models import Seance
+
+    seance = db.session.get(Seance, demo.id)
+    assert seance.city == "Anzin"
+    with db.engine.begin() as other:  # another request's write, committed meanwhile
+        other.execute(text("UPDATE seance SET city = 'Valenciennes' WHERE id = :id"), {"id": demo.id})
+    try:
+        with write_transaction() as session:
+            session.execute(text("SELECT 1"))
+            if refused:
+                raise LookupError
+    except LookupError:
+        pass
+    assert seance.city == "Valenciennes"
+
+
 def test_foreign_keys_cascade(app, demo):
     from masterclass.models import Question, Seance
 
@@ -124,3 +144,28 @@ def test_migrations_match_the_models(app):
             "include_object": lambda obj, name, type_, *_: not (
                 type_ == "table" and name.startswith("search_index"))})
         assert compare_metadata(context, db.metadata) == []
+
+
+FAST_SQL = "SELECT slug, city FROM seance WHERE slug LIKE '%' || ? AND city = ?"
+
+
+def test_fast_reads_take_qmark_parameters_and_literal_percents(app, demo):
+    """The hot reads are written once in qmark style: on SQLite as they are, on PostgreSQL
+    with qmarks turned into psycopg's %s and its own % kept literal."""
+    reader = app.extensions["fast_reader"]
+    assert reader.fast
+    suffix = demo.slug[-6:]
+    assert reader.one(FAST_SQL, (suffix, "Anzin")) == (demo.slug, "Anzin")
+    assert reader.all(FAST_SQL, (suffix, "Anzin")) == [(demo.slug, "Anzin")]
+    assert reader.one(FAST_SQL, (suffix, "Ailleurs")) is None
+    assert reader.all(FAST_SQL, ("pas-ici", "Anzin")) == []
+
+
+@pytest.mark.sqlite_only
+def test_a_sqlite_database_without_a_file_is_read_through_the_session(app, demo):
+    from masterclass.db import FastReader
+
+    reader = FastReader("sqlite://")  # in memory: no other connection sees it, the session does
+    assert not reader.fast
+    assert reader.one(FAST_SQL, (demo.slug[-6:], "Anzin")) == (demo.slug, "Anzin")
+    assert reader.all(FAST_SQL, ("pas-ici", "Anzin")) == []

@@ -432,3 +432,17 @@ def test_cached_room_list_is_personalised_per_participant(app, live):
     assert anne_token != bruno_token and "csrf-hole" not in str(anne_page)
     # The token filled into Bruno's list is really his.
     assert bruno.post(f"/questions/{question_id}/vote", data={"csrf_token": bruno_token}).status_code == 303
+
+
+def test_every_vote_button_posts_to_its_questions_own_url(client, live):
+    """The room's list and a vote's answer name each question's vote URL."""
+    page = soup(client.get(f"/seances/{live.slug}/questions"))
+    buttons = page.select("button[formaction]")
+    assert buttons
+    for button in buttons:
+        question_id = button["id"].removeprefix("vote-bouton-")
+        assert button["formaction"] == button["hx-post"] == f"/questions/{question_id}/vote"
+    question_id = buttons[0]["id"].removeprefix("vote-bouton-")
+    token = csrf_token(client, f"/seances/{live.slug}/questions")
+    answer = soup(client.post(f"/questions/{question_id}/vote", data={"csrf_token": token}, headers=HTMX))
+    assert answer.button["hx-post"] == f"/questions/{question_id}/vote"

@@ -1,10 +1,10 @@
 from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 
-from ..errors import RECOVERY
 from ..extensions import limiter
-from ..security import INSECURE_TRANSPORT, cookies_cannot_come_back
+from ..security import INSECURE_TRANSPORT, cookies_cannot_come_back, csrf_refused
 from . import bp, services
 from .forms import LoginForm
 from .permissions import safe_next
@@ -77,11 +77,11 @@ def logout():
     return redirect(url_for("archive.home"))
 
 
-def _csrf_failure_on_login(_error):
-    """The form comes back with the e-mail kept and what went wrong in words."""
+@bp.errorhandler(CSRFError)
+def csrf_failure(error: CSRFError):
+    """The sign-in form comes back with the e-mail kept and what went wrong in words."""
+    if request.endpoint != "accounts.login":
+        return csrf_refused(error)
     message = (INSECURE_TRANSPORT if cookies_cannot_come_back()
                else _("La page de connexion était ouverte depuis longtemps : reconnectez-vous."))
     return make_response(render_template("accounts/login.html", form=LoginForm(), error=message), 400)
-
-
-RECOVERY[("csrf", "accounts.login")] = _csrf_failure_on_login

@@ -4,8 +4,9 @@ from flask import abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..errors import RECOVERY
+from ..errors import recovers_from_faults, render_error
 from ..extensions import db
 from ..fiches import services as fiche_services
 from ..fiches.filetypes import Refused
@@ -13,8 +14,8 @@ from ..fiches.forms import FicheForm, ReplaceFileForm
 from ..fiches.models import Fiche
 from ..htmx import answer
 from ..seances import services as seance_services
-from . import bp
-from .routes import edit_page
+from . import MODERATION_ROLES, bp
+from .pages import edit_page
 
 ACCEPTED = _l("Formats acceptés : PDF, OpenDocument (odt, ods, odp), Word, Excel et PowerPoint "
               "(docx, xlsx, pptx), images PNG et JPEG.")
@@ -37,42 +38,8 @@ def _refusal(reason: str) -> str:
 
 
 def _done(seance, message: str):
-    def fragment():
-        db.session.expire_all()
-        return edit_page(seance_services.get_seance(seance.slug), fiche_message=message,
-                         message_kind="success")
-
-    return answer(fragment, url_for("moderation.edit_seance", slug=seance.slug) + "#fiches-admin",
-                  message=message)
-
-
-@bp.post("/seances/<slug>/fiches")
-def upload_fiche(slug: str):
-    seance = seance_services.get_seance(slug) or abort(404)
-    form = FicheForm()
-    if not form.validate_on_submit():
-        return edit_page(seance, fiche_form=form, status=400)
-    try:
-        received = fiche_services.receive(form.file.data.stream, form.file.data.filename,
-                                          current_app.config["MAX_UPLOAD_BYTES"])
-    except Refused as refusal:
-        form.file.errors.append(_refusal(refusal.reason))
-        return edit_page(seance, fiche_form=form, status=413 if refusal.reason == "too_large" else 400)
-    fiche_services.add_fiche(seance.id, received, form.title.data, form.description.data,
-                             current_user.id)
-    return _done(seance, _("Fiche « %(title)s » ajoutée.", title=form.title.data))
-
-
-def _upload_too_large(_error):
-    seance = seance_services.get_seance((request.view_args or {}).get("slug", ""))
-    if seance is None:
-        return None
-    form = FicheForm(formdata=None)
-    form.file.errors = [_refusal("too_large")]
-    return edit_page(seance, fiche_form=form, status=413)
-
-
-RECOVERY[("too_large", "moderation.upload_fiche")] = _upload_too_large
+    return answer(lambda: edit_page(seance, fiche_message=message, message_kind="success"),
+                  url_for("moderation.edit_seance", slug=seance.slug) + "#fiches-admin", message=message)
 
 
 def _upload_fault(_error, fault):
@@ -93,11 +60,40 @@ def _replace_fault(_error, fault):
     return edit_page(fiche.seance, status=fault.status, fiche_message=str(fault.message))
 
 
-RECOVERY[("fault", "moderation.upload_fiche")] = _upload_fault
-RECOVERY[("fault", "moderation.replace_fiche_file")] = _replace_fault
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge):
+    """A file too large for the upload form: the séance page, the form saying so."""
+    # Raised before the blueprint checks the role: only a moderator may see the séance's page.
+    moderator = current_user.is_authenticated and current_user.role in MODERATION_ROLES
+    seance = (seance_services.get_seance(request.view_args["slug"])
+              if moderator and request.endpoint == "moderation.upload_fiche" else None)
+    if seance is None:
+        return render_error(413)
+    form = FicheForm(formdata=None)
+    form.file.errors = [_refusal("too_large")]
+    return edit_page(seance, fiche_form=form, status=413)
+
+
+@bp.post("/seances/<slug>/fiches")
+@recovers_from_faults(_upload_fault)
+def upload_fiche(slug: str):
+    seance = seance_services.get_seance(slug) or abort(404)
+    form = FicheForm()
+    if not form.validate_on_submit():
+        return edit_page(seance, fiche_form=form, status=400)
+    try:
+        received = fiche_services.receive(form.file.data.stream, form.file.data.filename,
+                                          current_app.config["MAX_UPLOAD_BYTES"])
+    except Refused as refusal:
+        form.file.errors.append(_refusal(refusal.reason))
+        return edit_page(seance, fiche_form=form, status=413 if refusal.reason == "too_large" else 400)
+    fiche_services.add_fiche(seance.id, received, form.title.data, form.description.data,
+                             current_user.id)
+    return _done(seance, _("Fiche « %(title)s » ajoutée.", title=form.title.data))
 
 
 @bp.post("/fiches/<int:fiche_id>/remplacer")
+@recovers_from_faults(_replace_fault)
 def replace_fiche_file(fiche_id: int):
     fiche = db.session.get(Fiche, fiche_id) or abort(404)
     seance = fiche.seance

@@ -52,6 +52,25 @@ class SeanceForm(FlaskForm):
         if field.data and not 2000 <= field.data.year <= 2100:
             raise ValidationError(_l("Indiquez une année entre 2000 et 2100."))
 
+    def fill_from(self, seance) -> None:
+        """The form as the séance stands (the edit form's first display)."""
+        self.title.data = seance.title
+        self.date.data = seance.starts_at.date()
+        self.time.data = seance.starts_at.time()
+        self.city.data = seance.city
+        self.venue.data = seance.venue
+        self.theme.data = seance.theme.name if seance.theme else ""
+        self.speaker.data = seance.speaker_name
+        self.speaker_role.data = seance.speaker_role
+        self.concept.data = seance.concept
+        markdown = seance.summary_format == "markdown"
+        self.summary.data = seance.summary_source if markdown else seance.summary_html
+        self.summary_format.data = seance.summary_format
+        self.language.data = seance.language
+        self.published.data = seance.published
+        self.premoderation.data = seance.premoderation
+        self.edit_version.data = str(seance.edit_version)
+
 
 class AnswerForm(FlaskForm):
     answer = TextAreaField(_l("Réponse écrite"), filters=[normalise_newlines], validators=[

@@ -5,7 +5,7 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..errors import RECOVERY, abort_fr
+from ..errors import abort_fr, recovers_from_faults
 from ..extensions import db
 from ..models_base import utcnow
 from ..questions import services as question_services
@@ -44,7 +44,16 @@ def _answer_page(question: Question, form: AnswerForm, status: int = 200, messag
         answerable=question.is_public), status)
 
 
+def _answer_fault(_error, fault):
+    """The answer could not be saved (database full, read-only...): the form again, as typed."""
+    question = db.session.get(Question, (request.view_args or {}).get("question_id", 0))
+    if question is None:
+        return None
+    return _answer_page(question, AnswerForm(), fault.status, str(fault.message))
+
+
 @bp.route("/questions/<int:question_id>/reponse", methods=["GET", "POST"])
+@recovers_from_faults(_answer_fault)
 def answer(question_id: int):
     question = _question_or_404(question_id)
     form = AnswerForm()
@@ -67,24 +76,13 @@ def answer(question_id: int):
         had_answer = question.answer_html is not None
         question_services.set_answer(question_id, form.answer.data, current_user.id)
     except QuestionError as refusal:
-        db.session.expire_all()
         question = _question_or_404(question_id)
         if refusal.reason == "unknown":
             abort(404)
-        return _answer_page(question, form, refusal.status, _(NOT_ANSWERABLE.get(question.status, "")))
+        # not_answerable: the question changed meanwhile (merged, back to pending, rejected).
+        return _answer_page(question, form, 409, _(NOT_ANSWERABLE.get(question.status, "")))
     flash(_("Réponse écrite modifiée.") if had_answer else _("Réponse écrite publiée."), "success")
     return redirect(url_for("moderation.queue", slug=question.seance.slug) + f"#question-{question.id}", 303)
-
-
-def _answer_fault(_error, fault):
-    """The answer could not be saved (database full, read-only...): the form again, as typed."""
-    question = db.session.get(Question, (request.view_args or {}).get("question_id", 0))
-    if question is None:
-        return None
-    return _answer_page(question, AnswerForm(), fault.status, str(fault.message))
-
-
-RECOVERY[("fault", "moderation.answer")] = _answer_fault
 
 
 @bp.post("/questions/<int:question_id>/reponse/supprimer")
@@ -114,7 +112,16 @@ def _draft_page(seance, form: DraftTextForm, status: int = 200):
                                          d=fiche_draft.draft(seance), form=form), status)
 
 
+def _draft_fault(_error, fault):
+    seance = seance_services.get_seance((request.view_args or {}).get("slug", ""))
+    if seance is None:
+        return None
+    flash(str(fault.message), "error")
+    return _draft_page(seance, DraftTextForm(), fault.status)
+
+
 @bp.route("/seances/<slug>/fiche-brouillon", methods=["GET", "POST"])
+@recovers_from_faults(_draft_fault)
 def fiche_draft_page(slug: str):
     seance = seance_services.get_seance(slug) or abort(404)
     form = DraftTextForm()
@@ -127,17 +134,6 @@ def fiche_draft_page(slug: str):
                                     (form.key_points.data or "").strip(), current_user.id)
     flash(_("Texte de la fiche enregistré.") if changed else _("Aucune modification."), "success")
     return redirect(url_for("moderation.fiche_draft_page", slug=seance.slug), 303)
-
-
-def _draft_fault(_error, fault):
-    seance = seance_services.get_seance((request.view_args or {}).get("slug", ""))
-    if seance is None:
-        return None
-    flash(str(fault.message), "error")
-    return _draft_page(seance, DraftTextForm(), fault.status)
-
-
-RECOVERY[("fault", "moderation.fiche_draft_page")] = _draft_fault
 
 
 def _pdf(seance) -> bytes:
@@ -157,17 +153,6 @@ def fiche_draft_pdf(slug: str):
     return response
 
 
-@bp.post("/seances/<slug>/fiche-brouillon/joindre")
-def fiche_draft_attach(slug: str):
-    seance = seance_services.get_seance(slug) or abort(404)
-    fiche, replaced = fiche_draft.attach(seance, _pdf(seance), current_user.id)
-    current_app.logger.info("Fiche draft of %s attached as fiche %s", seance.slug, fiche.id)
-    flash(_("La fiche « %(title)s » a été mise à jour avec la nouvelle version du brouillon.",
-            title=fiche.title) if replaced else
-          _("Fiche « %(title)s » jointe à la séance.", title=fiche.title), "success")
-    return redirect(url_for("moderation.edit_seance", slug=seance.slug) + "#fiches-admin", 303)
-
-
 def _attach_fault(_error, fault):
     seance = seance_services.get_seance((request.view_args or {}).get("slug", ""))
     if seance is None:
@@ -176,4 +161,13 @@ def _attach_fault(_error, fault):
     return _draft_page(seance, DraftTextForm(formdata=None), fault.status)
 
 
-RECOVERY[("fault", "moderation.fiche_draft_attach")] = _attach_fault
+@bp.post("/seances/<slug>/fiche-brouillon/joindre")
+@recovers_from_faults(_attach_fault)
+def fiche_draft_attach(slug: str):
+    seance = seance_services.get_seance(slug) or abort(404)
+    fiche, replaced = fiche_draft.attach(seance, _pdf(seance), current_user.id)
+    current_app.logger.info("Fiche draft of %s attached as fiche %s", seance.slug, fiche.id)
+    flash(_("La fiche « %(title)s » a été mise à jour avec la nouvelle version du brouillon.",
+            title=fiche.title) if replaced else
+          _("Fiche « %(title)s » jointe à la séance.", title=fiche.title), "success")
+    return redirect(url_for("moderation.edit_seance", slug=seance.slug) + "#fiches-admin", 303)

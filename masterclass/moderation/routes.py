@@ -6,9 +6,8 @@ from flask_login import current_user
 
 from .. import audit
 from ..archive.services import public_questions
-from ..errors import RECOVERY, abort_fr
+from ..errors import abort_fr, recovers_from_faults
 from ..extensions import db
-from ..fiches.forms import ACCEPT, FicheForm
 from ..htmx import answer, conditional, fragment_etag, not_modified, render
 from ..models_base import local_now
 from ..questions import desk
@@ -21,6 +20,7 @@ from ..seances import services as seance_services
 from ..seances.models import Seance
 from . import bp, services
 from .forms import SeanceForm
+from .pages import edit_page
 
 
 def _form_data(form: SeanceForm) -> dict:
@@ -48,7 +48,20 @@ def dashboard():
     return render_template("moderation/dashboard.html", board=services.dashboard(local_now()))
 
 
+def _seance_form_fault(_error, fault):
+    """A séance form that could not be saved (database full, read-only...): given back as typed."""
+    flash(str(fault.message), "error")
+    form = SeanceForm()
+    slug = (request.view_args or {}).get("slug")
+    if slug is None:
+        return make_response(render_template("moderation/seance_form.html", form=form, seance=None,
+                                             themes=seance_services.all_themes()), fault.status)
+    seance = seance_services.get_seance(slug)
+    return None if seance is None else edit_page(seance, form=form, status=fault.status)
+
+
 @bp.route("/seances/nouvelle", methods=["GET", "POST"])
+@recovers_from_faults(_seance_form_fault)
 def new_seance():
     form = SeanceForm()
     preview = _summary_preview(form)
@@ -68,11 +81,12 @@ def new_seance():
 
 
 @bp.route("/seances/<slug>/modifier", methods=["GET", "POST"])
+@recovers_from_faults(_seance_form_fault)
 def edit_seance(slug: str):
     seance = seance_services.get_seance(slug) or _renamed_while_editing() or abort(404)
     form = SeanceForm()
     if not form.is_submitted():
-        _fill(form, seance)
+        form.fill_from(seance)
     elif (preview := _summary_preview(form)) is not None:
         return edit_page(seance, form=form, summary_preview=preview)
     elif form.validate():
@@ -85,29 +99,12 @@ def edit_seance(slug: str):
             except authoring.StaleEdit as stale:
                 # Nothing saved; what this moderator typed stays in the form, now carrying the
                 # current version: saving again (after a look at the other change) applies it.
-                db.session.expire_all()
                 form.edit_version.data = str(stale.version)
                 # By id: the other save may have changed the slug (title or date of a draft).
                 return edit_page(db.session.get(Seance, seance.id), form=form, status=409, stale=stale)
             flash(_("Modifications enregistrées.") if changed else _("Aucune modification."), "success")
             return redirect(url_for("moderation.edit_seance", slug=seance.slug), 303)
     return edit_page(seance, form=form, status=400 if form.errors else 200)
-
-
-def _seance_form_fault(_error, fault):
-    """A séance form that could not be saved (database full, read-only...): given back as typed."""
-    flash(str(fault.message), "error")
-    form = SeanceForm()
-    slug = (request.view_args or {}).get("slug")
-    if slug is None:
-        return make_response(render_template("moderation/seance_form.html", form=form, seance=None,
-                                             themes=seance_services.all_themes()), fault.status)
-    seance = seance_services.get_seance(slug)
-    return None if seance is None else edit_page(seance, form=form, status=fault.status)
-
-
-RECOVERY[("fault", "moderation.new_seance")] = _seance_form_fault
-RECOVERY[("fault", "moderation.edit_seance")] = _seance_form_fault
 
 
 def _renamed_while_editing():
@@ -122,46 +119,11 @@ def _renamed_while_editing():
         return None
 
 
-def edit_page(seance, form=None, fiche_form=None, status=200, fiche_message=None, message_kind="error",
-              stale=None, summary_preview=None):
-    """The séance's moderation page; htmx asks for the fiches section alone."""
-    def page_context() -> dict:
-        seance_form = form
-        if seance_form is None:
-            seance_form = SeanceForm(formdata=None)
-            _fill(seance_form, seance)
-        return {"form": seance_form, "themes": seance_services.all_themes(), "stale": stale,
-                "summary_preview": summary_preview, "audit": audit.trail(seance.id)}
-
-    return render("moderation/seance_form.html", "moderation/_fiches.html", status=status,
-                  page_context=page_context, seance=seance,
-                  fiche_form=fiche_form or FicheForm(formdata=None), fiche_message=fiche_message,
-                  message_kind=message_kind, accept=ACCEPT)
-
-
 @bp.get("/seances/<slug>/apercu")
 def preview(slug: str):
     seance = seance_services.get_seance(slug) or abort(404)
     return render_template("archive/seance.html", seance=seance, questions=public_questions(seance),
                            counts=question_services.record_counts(seance.id), preview=True)
-
-
-def _fill(form: SeanceForm, seance) -> None:
-    form.title.data = seance.title
-    form.date.data = seance.starts_at.date()
-    form.time.data = seance.starts_at.time()
-    form.city.data = seance.city
-    form.venue.data = seance.venue
-    form.theme.data = seance.theme.name if seance.theme else ""
-    form.speaker.data = seance.speaker_name
-    form.speaker_role.data = seance.speaker_role
-    form.concept.data = seance.concept
-    form.summary.data = seance.summary_source if seance.summary_format == "markdown" else seance.summary_html
-    form.summary_format.data = seance.summary_format
-    form.language.data = seance.language
-    form.published.data = seance.published
-    form.premoderation.data = seance.premoderation
-    form.edit_version.data = str(seance.edit_version)
 
 
 # --- live moderation -----------------------------------------------------------------------------
@@ -225,12 +187,9 @@ def _queue_url(seance, anchor: str = "") -> str:
 def _queue_after(seance, question_id: int | None = None, message=None):
     """After an action on the queue: htmx gets the queue again (with ``message``); without
     JavaScript, back to the queue page, at the question acted on."""
-    def fragment():
-        db.session.expire_all()
-        return queue_page(seance, message=message)
-
     anchor = f"#question-{question_id}" if question_id is not None else ""
-    return answer(fragment, _queue_url(seance, anchor), message=message, event="questions-changed")
+    return answer(lambda: queue_page(seance, message=message), _queue_url(seance, anchor), message=message,
+                  event="questions-changed")
 
 
 def _after_question_action(question):
@@ -284,7 +243,6 @@ def edit_question(question_id: int):
 def _correction_refused(question, typed: str, previous: str, message: str, status: int):
     """The queue again, with this question's correction open, what was typed in it, and why
     it was not saved (htmx swaps 4xx answers in: see base.html)."""
-    db.session.expire_all()
     seance = seance_services.get_seance(question.seance.slug)
     editing = {"id": question.id, "body": typed or "", "previous": previous or "", "error": message}
     return queue_page(seance, status, editing=editing)
@@ -300,7 +258,6 @@ def set_opening(slug: str):
         flash(_("Publiez d'abord la séance : les participants ne peuvent pas encore la voir."), "error")
         return redirect(url_for("moderation.queue", slug=slug), 303)
     seance_services.set_open(seance.id, value == "1", current_user.id)
-    db.session.expire_all()
     done = _("Les questions sont ouvertes.") if value == "1" else _("Les questions sont fermées.")
     return answer(lambda: render_template("moderation/_opening.html",
                                           seance=seance_services.get_seance(slug)),
@@ -345,10 +302,15 @@ DESK_REFUSALS = {
 }
 
 
+# 400: the request itself is wrong; 409: the questions' state forbids it now; 413: too many at once.
+DESK_STATUS = {"batch_empty": 400, "batch_unknown": 400, "batch_too_many": 413, "merge_self": 400,
+               "merge_other_seance": 400, "merge_into_merged": 409, "merge_has_duplicates": 409,
+               "already_merged": 409, "not_merged": 409, "unknown": 404, "bad_source": 400}
+
+
 def _desk_refused(seance, error: QuestionError, **extra):
     message = str(DESK_REFUSALS[error.reason]) % {"max": desk.MAX_BATCH}
-    db.session.expire_all()
-    return queue_page(seance, error.status, message=message, **extra)
+    return queue_page(seance, DESK_STATUS[error.reason], message=message, **extra)
 
 
 @bp.post("/seances/<slug>/questions/lot")
@@ -410,4 +372,3 @@ def unmerge_question(question_id: int):
         return _desk_refused(seance, error)
     message = _("Fusion annulée : la question n° %(id)s est de retour.", id=question.id)
     return _queue_after(seance, question.id, message)
-

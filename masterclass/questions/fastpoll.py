@@ -12,7 +12,7 @@ from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from ..db import READ_ERRORS, FastReader
-from ..htmx import fragment_etag
+from ..htmx import VARY, fragment_etag
 from ..participants import COOKIE
 from ..security import CSP
 from .services import parse_sort
@@ -21,6 +21,7 @@ POLLED = re.compile(r"^/seances/([^/]+)/(questions/live|ecran)$")
 LIVE_SQL = ("SELECT version, published, (SELECT version FROM participant WHERE token = ?) "
             "FROM seance WHERE slug = ?")
 SCREEN_SQL = "SELECT version, published, 0 FROM seance WHERE slug = ?"
+POLL_VARY = ", ".join((*VARY, "Cookie", "Accept-Language"))  # what Flask's answer says it varies on
 
 
 def _participant_token(environ) -> str:
@@ -68,7 +69,7 @@ class ConditionalPoll:
             if etag and etag in [t.strip() for t in environ["HTTP_IF_NONE_MATCH"].split(",")]:
                 start_response("304 Not Modified", [
                     ("ETag", etag), ("Cache-Control", "no-cache, private"),
-                    ("Vary", "HX-Request, HX-History-Restore-Request, Cookie, Accept-Language"),
+                    ("Vary", POLL_VARY),
                     ("X-Content-Type-Options", "nosniff"),
                     ("Content-Security-Policy", CSP)])
                 return [b""]

@@ -4,7 +4,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
 from .. import faults, i18n, page_cache
-from ..errors import RECOVERY
+from ..errors import recovers_from_faults
 from ..extensions import db, limiter
 from ..htmx import answer, conditional, fragment_etag, not_modified, render
 from ..participants import (
@@ -14,7 +14,7 @@ from ..participants import (
 )
 from ..seances.models import Seance
 from ..seances.services import get_published
-from ..security import INSECURE_TRANSPORT, cookies_cannot_come_back
+from ..security import INSECURE_TRANSPORT, cookies_cannot_come_back, csrf_refused
 from . import bp, live_cache, services
 from .forms import QuestionForm
 from .models import Question
@@ -32,6 +32,9 @@ MESSAGES = {
     "kept": _l("Votre question est gardée ci-dessous."),
     "expired": _l("La page était ouverte depuis longtemps : vérifiez votre question et renvoyez-la."),
 }
+
+# How each refusal a participant may meet is answered (the view's choice, not the service's).
+REFUSAL_STATUS = {"closed": 403, "not_public": 409}
 
 
 def _sort() -> str:
@@ -74,11 +77,21 @@ def _too_many(_limit):
     return _participant_page(seance, QuestionForm(), 429, MESSAGES["too_many"])
 
 
+def fault_on_submit(_error, fault: faults.Fault):
+    """The database could not take the question (busy, full, read-only): the form, text kept."""
+    seance = get_published(request.view_args.get("slug", "")) if request.view_args else None
+    if seance is None:
+        return None
+    message = MESSAGES["busy"] if fault is faults.BUSY else f"{fault.message} {MESSAGES['kept']}"
+    return _participant_page(seance, QuestionForm(), fault.status, message)
+
+
 # Per phone, and per address: a whole room shares one Wi-Fi, and 1,000 phones asking 10
 # questions a second (the room `make bench` plays) must stay well under the address's limit.
 @bp.post("/seances/<slug>/questions")
 @limiter.limit("5 per minute", key_func=participant_key, on_breach=_too_many)
 @limiter.limit("1800 per minute", on_breach=_too_many)
+@recovers_from_faults(fault_on_submit)
 def submit(slug: str):
     seance = _published_or_404(slug)
     form = QuestionForm()
@@ -90,7 +103,7 @@ def submit(slug: str):
         db.session.expire(seance)  # closed meanwhile: the box shows it closed, the text kept
         # The closed box says it once itself; other refusals are said in a message.
         message = None if error.reason == "closed" else MESSAGES[error.reason]
-        return _participant_page(seance, form, error.status, message)
+        return _participant_page(seance, form, REFUSAL_STATUS[error.reason], message)
     # The asker's list shows the new question at once (its own version has moved).
     return answer(lambda: _participant_page(seance, QuestionForm(formdata=None), 200, MESSAGES["sent"],
                                             "success"),
@@ -98,29 +111,15 @@ def submit(slug: str):
                   message=MESSAGES["sent"], event="questions-changed")
 
 
-def csrf_failure_on_submit(error: CSRFError):
-    """A page left open for hours: give the form back with its text and a fresh token."""
-    seance = get_published(request.view_args.get("slug", "")) if request.view_args else None
+@bp.errorhandler(CSRFError)
+def csrf_failure(error: CSRFError):
+    """The question form on a page left open for hours: given back with its text and a fresh token."""
+    seance = get_published(request.view_args["slug"]) if request.endpoint == "questions.submit" else None
     if seance is None:
-        return None
+        return csrf_refused(error)
     current_app.logger.info("Question form re-offered after CSRF failure: %s", error.description)
     message = INSECURE_TRANSPORT if cookies_cannot_come_back() else MESSAGES["expired"]
     return _participant_page(seance, QuestionForm(), 400, message)
-
-
-RECOVERY[("csrf", "questions.submit")] = csrf_failure_on_submit
-
-
-def fault_on_submit(_error, fault: faults.Fault):
-    """The database could not take the question (busy, full, read-only): the form, text kept."""
-    seance = get_published(request.view_args.get("slug", "")) if request.view_args else None
-    if seance is None:
-        return None
-    message = MESSAGES["busy"] if fault is faults.BUSY else f"{fault.message} {MESSAGES['kept']}"
-    return _participant_page(seance, QuestionForm(), fault.status, message)
-
-
-RECOVERY[("fault", "questions.submit")] = fault_on_submit
 
 
 @bp.get("/seances/<slug>/questions/live")
@@ -153,7 +152,7 @@ def vote(question_id: int):
     except QuestionError as error:
         if error.reason == "unknown":
             abort(404)
-        message, status = MESSAGES[error.reason], error.status
+        message, status = MESSAGES[error.reason], REFUSAL_STATUS[error.reason]
         return answer(lambda: (render_template("questions/_vote_error.html", question=question,
                                                message=message), status),
                       back, message=message, category="error")

@@ -25,16 +25,12 @@ def parse_sort(value: str | None) -> str:
 
 
 class QuestionError(Exception):
-    """A refusal the person must be told about: ``reason`` names it, the view words it."""
-
-    STATUS = {"closed": 403, "unknown": 404, "not_public": 409, "not_answerable": 409,
-              "merge_self": 400, "merge_other_seance": 400, "merge_into_merged": 409,
-              "merge_has_duplicates": 409, "already_merged": 409, "not_merged": 409,
-              "batch_unknown": 400, "batch_too_many": 413, "batch_empty": 400, "bad_source": 400}
+    """A refusal the person must be told about: ``reason`` names it; the view words it and
+    chooses the HTTP status."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
-        self.reason, self.status = reason, self.STATUS[reason]
+        self.reason = reason
 
 
 @dataclass
