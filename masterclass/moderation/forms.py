@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..formatting import normalise_newlines
-from ..questions.services import MAX_ANSWER_CHARS
+from ..questions.desk import MAX_ANSWER_CHARS
 from ..seances.authoring import DEFAULT_TIME
 
 
