@@ -18,7 +18,7 @@ from ..questions.services import QuestionError
 from ..seances import authoring
 from ..seances import services as seance_services
 from ..seances.models import Seance
-from . import bp, services
+from . import bp, export, services
 from .forms import SeanceForm
 from .pages import edit_page
 
@@ -264,8 +264,8 @@ def set_opening(slug: str):
                   url_for("moderation.queue", slug=slug), message=done)
 
 
-EXPORTS = {"csv": (services.questions_csv, "text/csv; charset=utf-8"),
-           "xlsx": (services.questions_xlsx,
+EXPORTS = {"csv": (export.questions_csv, "text/csv; charset=utf-8"),
+           "xlsx": (export.questions_xlsx,
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
 
 
