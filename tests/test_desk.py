@@ -375,7 +375,7 @@ def test_export_follows_the_timezone_setting(make_app):
 
     app = make_app(TIMEZONE="America/Cayenne")
     with app.app_context():
-        from masterclass.moderation.services import questions_csv
+        from masterclass.moderation.export import questions_csv
 
         question = Q(id=1, body="b", author="", status="answered", pinned=False, votes_count=0, source="",
                      submitted_at=datetime(2026, 1, 15, 17, 5))

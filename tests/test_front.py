@@ -8,7 +8,7 @@ import re
 import pytest
 
 from masterclass.extensions import db
-from masterclass.questions import services as questions
+from masterclass.questions import desk
 
 from .helpers import HTMX, soup, text_of
 
@@ -61,7 +61,7 @@ def test_what_changes_is_seen_by_the_next_newcomer(app, live, make_question, fla
     app.test_client().get(page)
     app.test_client().get(page)
     assert len(flask_requests) == 1
-    questions.set_status(pending.id, "approved", None)
+    desk.set_status(pending.id, "approved", None)
     assert "Une question relue à l’instant ?" in text_of(app.test_client().get(page))
     assert len(flask_requests) == 2
 

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from masterclass.db import write_transaction
 from masterclass.extensions import db
 from masterclass.fiches import services as fiches
-from masterclass.questions import services as questions
+from masterclass.questions import desk
 
 from .helpers import csrf_token, soup, text_of
 
@@ -109,11 +109,11 @@ def test_every_moderation_change_shows_at_once(app, live, make_question, make_fi
 
     question = make_question(live, body="Question en attente ?", status="pending")
     assert "Question en attente ?" not in read()
-    questions.set_status(question.id, "approved", user.id)
+    desk.set_status(question.id, "approved", user.id)
     assert "Question en attente ?" in read()
-    questions.edit_body(question.id, "Question corrigée ?", user.id)
+    desk.edit_body(question.id, "Question corrigée ?", user.id)
     assert "Question corrigée ?" in read()
-    questions.set_status(question.id, "rejected", user.id)
+    desk.set_status(question.id, "rejected", user.id)
     assert "Question corrigée ?" not in read()
 
     with write_transaction() as session:
@@ -181,7 +181,7 @@ def test_a_vote_keeps_the_sites_pages_and_moves_only_its_seance(app, live, make_
 
     pending = make_question(live, body="Une boulangerie en coopérative ?", status="pending")
     assert "coopérative" not in text_of(app.test_client().get("/recherche?q=boulangerie"))
-    questions.set_status(pending.id, "approved", None)
+    desk.set_status(pending.id, "approved", None)
     assert "coopérative" in text_of(app.test_client().get("/recherche?q=boulangerie"))
 
 

@@ -2,10 +2,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..formatting import normalise_newlines
-from ..questions.forms import AUTHOR_MAX, _body, _printable, _strip
+from ..questions.desk import MAX_ANSWER_CHARS
 from ..seances.authoring import DEFAULT_TIME
 
 
@@ -73,11 +73,11 @@ class SeanceForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    # The limit is questions.services.MAX_ANSWER_CHARS (20,000), repeated to keep imports one-way.
     answer = TextAreaField(_l("Réponse écrite"), filters=[normalise_newlines], validators=[
         DataRequired(_l("Écrivez la réponse, ou retirez-la avec le bouton prévu.")),
-        Length(max=20_000, message=_l("La réponse dépasse %(max)d caractères : raccourcissez-la "
-                                      "(votre texte est conservé ci-dessous).", max=20_000))])
+        Length(max=MAX_ANSWER_CHARS, message=_l(
+            "La réponse dépasse %(max)d caractères : raccourcissez-la (votre texte est conservé ci-dessous).",
+            max=MAX_ANSWER_CHARS))])
 
 
 class DraftTextForm(FlaskForm):
@@ -85,17 +85,3 @@ class DraftTextForm(FlaskForm):
                           validators=[Optional(), _max(10_000)])
     key_points = TextAreaField(_l("Points clés (un par ligne)"), filters=[normalise_newlines],
                                validators=[Optional(), _max(10_000)])
-
-
-class FloorQuestionForm(FlaskForm):
-    """A question asked on paper or at the microphone, typed by a moderator."""
-
-    body = _body(_l("Question posée"), _l("Écrivez la question."),
-                 _l("La question doit faire entre 3 et 500 caractères."))
-    author = StringField(_l("Nom (facultatif)"), filters=[_strip], validators=[
-        Optional(), Length(max=AUTHOR_MAX, message=_l("80 caractères au plus.")), _printable])
-    source = SelectField(_l("Source"), choices=[SelectChoice("papier", _l("papier")),
-                                                SelectChoice("micro", _l("micro"))],
-                         validate_choice=False, default="papier", validators=[AnyOf(
-                             ["papier", "micro"],
-                             message=_l("Source inconnue : choisissez « papier » ou « micro »."))])

@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..errors import abort_fr, recovers_from_faults
 from ..extensions import db
 from ..models_base import utcnow
-from ..questions import services as question_services
+from ..questions import desk
 from ..questions.models import Question
 from ..questions.services import QuestionError
 from ..sanitize import markdown_to_html
@@ -74,7 +74,7 @@ def answer(question_id: int):
         return _answer_page(question, form, 400)
     try:
         had_answer = question.answer_html is not None
-        question_services.set_answer(question_id, form.answer.data, current_user.id)
+        desk.set_answer(question_id, form.answer.data, current_user.id)
     except QuestionError as refusal:
         question = _question_or_404(question_id)
         if refusal.reason == "unknown":
@@ -88,7 +88,7 @@ def answer(question_id: int):
 @bp.post("/questions/<int:question_id>/reponse/supprimer")
 def remove_answer(question_id: int):
     question = _question_or_404(question_id)
-    question_services.remove_answer(question_id, current_user.id)
+    desk.remove_answer(question_id, current_user.id)
     flash(_("Réponse écrite retirée."), "success")
     return redirect(url_for("moderation.queue", slug=question.seance.slug) + f"#question-{question.id}", 303)
 

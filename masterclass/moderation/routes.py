@@ -12,14 +12,14 @@ from ..htmx import answer, conditional, fragment_etag, not_modified, render
 from ..models_base import local_now
 from ..questions import desk
 from ..questions import services as question_services
-from ..questions.forms import QuestionEditForm
+from ..questions.forms import FloorQuestionForm, QuestionEditForm
 from ..questions.models import STATUSES, Question
 from ..questions.services import QuestionError
 from ..seances import authoring
 from ..seances import services as seance_services
 from ..seances.models import Seance
-from . import bp, services
-from .forms import FloorQuestionForm, SeanceForm
+from . import bp, export, services
+from .forms import SeanceForm
 from .pages import edit_page
 
 
@@ -166,7 +166,7 @@ def queue(slug: str):
 def queue_live(slug: str):
     state = question_services.live_state(slug) or abort(404)
     tab, query = _view()
-    etag = fragment_etag(state.version, question_services.queue_marker(state.seance_id), "queue", tab, query)
+    etag = fragment_etag(state.version, desk.queue_marker(state.seance_id), "queue", tab, query)
     cached = not_modified(etag)
     if cached is not None:
         return cached
@@ -203,7 +203,7 @@ def set_status(question_id: int):
         abort_fr(400, _("Statut inconnu : choisissez « en attente », « retenue », « répondue » "
                         "ou « écartée »."))
     try:
-        question = question_services.set_status(question_id, status, current_user.id)
+        question = desk.set_status(question_id, status, current_user.id)
     except QuestionError:
         abort(404)
     return _after_question_action(question)
@@ -212,7 +212,7 @@ def set_status(question_id: int):
 @bp.post("/questions/<int:question_id>/epingler")
 def toggle_pin(question_id: int):
     try:
-        question = question_services.toggle_pin(question_id, current_user.id)
+        question = desk.toggle_pin(question_id, current_user.id)
     except QuestionError:
         abort(404)
     return _after_question_action(question)
@@ -229,8 +229,8 @@ def edit_question(question_id: int):
                                    " ".join(map(str, form.body.errors)), 400)
     previous = form.previous_body.data if "previous_body" in request.form else None
     try:
-        question = question_services.edit_body(question_id, form.body.data, current_user.id, previous)
-    except question_services.StaleCorrection as stale:
+        question = desk.edit_body(question_id, form.body.data, current_user.id, previous)
+    except desk.StaleCorrection as stale:
         return _correction_refused(
             question, form.body.data, stale.current_body,
             _("Quelqu'un a corrigé cette question pendant que vous la modifiiez ; votre correction "
@@ -264,8 +264,8 @@ def set_opening(slug: str):
                   url_for("moderation.queue", slug=slug), message=done)
 
 
-EXPORTS = {"csv": (services.questions_csv, "text/csv; charset=utf-8"),
-           "xlsx": (services.questions_xlsx,
+EXPORTS = {"csv": (export.questions_csv, "text/csv; charset=utf-8"),
+           "xlsx": (export.questions_xlsx,
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
 
 
@@ -275,7 +275,7 @@ def export(slug: str, kind: str):
     """The séance's questions as a file for a spreadsheet (the same table in either format)."""
     seance = seance_services.get_seance(slug) or abort(404)
     write, content_type = EXPORTS[kind]
-    response = make_response(write(question_services.queue(seance.id), current_app.config["TIMEZONE"]))
+    response = make_response(write(desk.queue(seance.id), current_app.config["TIMEZONE"]))
     response.headers["Content-Type"] = content_type
     response.headers["Content-Disposition"] = f'attachment; filename="questions-{seance.slug}.{kind}"'
     return response

@@ -1,6 +1,7 @@
-"""The moderator's desk: batch actions, questions from the floor, merged duplicates, the
-queue's tabs and search (testable without a request). Every write is one transaction:
-a refused request changes nothing."""
+"""The moderator's desk: every change a moderator makes to questions (status, pin, correction,
+written answer, batch actions, questions from the floor, merged duplicates) and the queue with
+its tabs and search (testable without a request). Every write is one transaction: a refused
+request changes nothing."""
 
 import re
 import unicodedata
@@ -12,11 +13,13 @@ from .. import audit
 from ..audit import Action
 from ..db import write_transaction
 from ..extensions import db
+from ..formatting import normalise_newlines
 from ..models_base import utcnow
+from ..sanitize import markdown_to_html
 from ..seances.models import Seance
 from ..seances.services import touch
 from .models import FLOOR_SOURCES, STATUSES, Question, Vote
-from .services import STATUS_ORDER, QuestionError
+from .services import QuestionError
 
 # More ids than any séance has questions: a bigger batch is refused before any work.
 MAX_BATCH = 1000
@@ -34,6 +37,122 @@ DEFAULT_TAB = "a-traiter"
 
 def parse_tab(value: str | None) -> str:
     return value if value in TABS else DEFAULT_TAB
+
+
+# --- one question ---------------------------------------------------------------------------------
+
+def _moderated(session, question_id: int) -> Question:
+    question = session.get(Question, question_id)
+    if question is None:
+        raise QuestionError("unknown")
+    return question
+
+
+def set_status(question_id: int, status: str, user_id: int) -> Question:
+    """Approve, set aside, mark answered, or put back to pending; audited."""
+    if status not in STATUSES:
+        raise ValueError(status)
+    with write_transaction() as session:
+        question = _moderated(session, question_id)
+        if question.status != status:
+            question.status = status
+            question.status_changed_at = utcnow()
+            if status != "approved":
+                question.pinned = False  # answered or set aside: no longer the one being answered
+            audit.record(session, Action.QUESTION_STATUS, seance_id=question.seance_id, user_id=user_id,
+                         detail=f"#{question.id} → {status}")
+            touch(session, question.seance_id)
+    return question
+
+
+def toggle_pin(question_id: int, user_id: int) -> Question:
+    """Pin the question being answered (approving it if need be), or unpin it.
+    One pinned question per séance: pinning one unpins the other."""
+    with write_transaction() as session:
+        question = _moderated(session, question_id)
+        if question.pinned:
+            question.pinned = False
+            action = Action.UNPIN
+        else:
+            session.execute(update(Question).where(
+                Question.seance_id == question.seance_id, Question.pinned.is_(True)
+            ).values(pinned=False))
+            session.flush()
+            question.pinned = True
+            if question.status != "approved":  # pinned is "being answered": approved, not answered
+                question.status = "approved"
+                question.status_changed_at = utcnow()
+            action = Action.PIN
+        audit.record(session, action, seance_id=question.seance_id, user_id=user_id,
+                     detail=f"#{question.id}")
+        touch(session, question.seance_id)
+    return question
+
+
+class StaleCorrection(Exception):
+    """The question's text changed since the correction form was opened: nothing saved."""
+
+    def __init__(self, current_body: str):
+        super().__init__(current_body)
+        self.current_body = current_body
+
+
+def _same_text(a: str, b: str) -> bool:
+    return normalise_newlines(a).strip() == normalise_newlines(b).strip()
+
+
+def edit_body(question_id: int, body: str, user_id: int, previous_body: str | None = None) -> Question:
+    """Fix a typo; the participant's original text is kept once, for moderators.
+
+    ``previous_body``: the text the correction form showed; if another moderator changed it
+    since, StaleCorrection is raised and nothing changes (None: no check)."""
+    with write_transaction() as session:
+        question = _moderated(session, question_id)
+        if previous_body is not None and not _same_text(previous_body, question.body):
+            raise StaleCorrection(question.body)
+        if body != question.body:
+            if question.original_body is None:
+                question.original_body = question.body
+            question.body = body
+            audit.record(session, Action.QUESTION_EDIT, seance_id=question.seance_id, user_id=user_id,
+                         detail=f"#{question.id}")
+            touch(session, question.seance_id)
+    return question
+
+
+# A written answer as typed (Markdown); a longer one is refused, the text kept in the form.
+MAX_ANSWER_CHARS = 20_000
+
+
+def set_answer(question_id: int, source: str, user_id: int) -> Question:
+    """Add or replace a question's written answer (Markdown, sanitised); audited. Only a
+    question the public sees (approved or answered) can be answered: a pending one is not
+    moderated yet, a set-aside one is not shown anywhere."""
+    source = normalise_newlines(source or "").strip()
+    answer_html = markdown_to_html(source)
+    with write_transaction() as session:
+        question = _moderated(session, question_id)
+        if not question.is_public:
+            raise QuestionError("not_answerable")
+        if answer_html != question.answer_html or source != question.answer_source:
+            action = Action.ANSWER_EDIT if question.answer_html else Action.ANSWER_ADD
+            question.answer_html, question.answer_source = answer_html, source
+            question.answered_at = utcnow()
+            audit.record(session, action, seance_id=question.seance_id, user_id=user_id,
+                         detail=f"#{question.id}")
+            touch(session, question.seance_id)  # the room's lists show it under the question
+    return question
+
+
+def remove_answer(question_id: int, user_id: int) -> Question:
+    with write_transaction() as session:
+        question = _moderated(session, question_id)
+        if question.answer_html is not None:
+            question.answer_html = question.answer_source = question.answered_at = None
+            audit.record(session, Action.ANSWER_REMOVE, seance_id=question.seance_id, user_id=user_id,
+                         detail=f"#{question.id}")
+            touch(session, question.seance_id)
+    return question
 
 
 # --- batch -----------------------------------------------------------------------------------------
@@ -162,6 +281,27 @@ def unmerge(question_id: int, user_id: int) -> Question:
 
 
 # --- the queue -------------------------------------------------------------------------------------
+
+STATUS_ORDER = case({"pending": 0, "approved": 1, "answered": 2, "rejected": 3},
+                    value=Question.status)
+
+
+def queue(seance_id: int) -> list[Question]:
+    """Pending first (oldest first: first asked, first read), then by status, newest first."""
+    return list(db.session.scalars(
+        select(Question).where(Question.seance_id == seance_id).order_by(
+            STATUS_ORDER,
+            case((Question.status == "pending", Question.submitted_at), else_=None),
+            Question.submitted_at.desc(), Question.id.desc())
+    ))
+
+
+def queue_marker(seance_id: int) -> str:
+    """What the moderators' queue ETag adds to the version: questions received so far."""
+    count, last = db.session.execute(
+        select(func.count(Question.id), func.max(Question.id)).where(Question.seance_id == seance_id)).one()
+    return f"{count}.{last or 0}"
+
 
 _WORD = re.compile(r"\w+")
 # Words too common to tell two questions apart.

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from ..formatting import normalise_newlines
 
@@ -36,3 +37,17 @@ class QuestionEditForm(FlaskForm):
                  _l("Le texte doit faire entre 3 et 500 caractères."))
     # The text the form showed: a correction made over someone else's is refused.
     previous_body = HiddenField()
+
+
+class FloorQuestionForm(FlaskForm):
+    """A question asked on paper or at the microphone, typed by a moderator."""
+
+    body = _body(_l("Question posée"), _l("Écrivez la question."),
+                 _l("La question doit faire entre 3 et 500 caractères."))
+    author = StringField(_l("Nom (facultatif)"), filters=[_strip], validators=[
+        Optional(), Length(max=AUTHOR_MAX, message=_l("80 caractères au plus.")), _printable])
+    source = SelectField(_l("Source"), choices=[SelectChoice("papier", _l("papier")),
+                                                SelectChoice("micro", _l("micro"))],
+                         validate_choice=False, default="papier", validators=[AnyOf(
+                             ["papier", "micro"],
+                             message=_l("Source inconnue : choisissez « papier » ou « micro »."))])

@@ -1,20 +1,17 @@
-"""Every change to questions, votes and the live state of a séance, and the live queries."""
+"""What participants do (ask, vote) and what the room reads: the live lists, the projector's
+selection, the public record's counts. What moderators do to questions is in desk.py."""
 
 from dataclasses import dataclass
 
 from sqlalchemy import case, delete, func, select, update
 
-from .. import audit
-from ..audit import Action
 from ..db import write_transaction
 from ..extensions import db
-from ..formatting import normalise_newlines
 from ..models_base import utcnow
 from ..participants import participant_id_for_write
-from ..sanitize import markdown_to_html
 from ..seances.models import Seance
 from ..seances.services import touch
-from .models import PUBLIC_STATUSES, STATUSES, Question, Vote
+from .models import PUBLIC_STATUSES, Question, Vote
 
 # How a phone reads the list: the most supported, the newest, or only its own questions.
 SORTS = ("votes", "recent", "miennes")
@@ -41,13 +38,6 @@ class LiveState:
     questions_open: bool
 
 
-def queue_marker(seance_id: int) -> str:
-    """What the moderators' queue ETag adds to the version: questions received so far."""
-    count, last = db.session.execute(
-        select(func.count(Question.id), func.max(Question.id)).where(Question.seance_id == seance_id)).one()
-    return f"{count}.{last or 0}"
-
-
 def live_state(slug: str) -> LiveState | None:
     """The one indexed read an unchanged poll costs."""
     row = db.session.execute(
@@ -56,8 +46,6 @@ def live_state(slug: str) -> LiveState | None:
     ).first()
     return LiveState(*row) if row else None
 
-
-# --- participants --------------------------------------------------------------------------------
 
 def submit(seance_id: int, body: str, author: str) -> Question:
     """Store a participant's question as pending, if the séance takes questions now."""
@@ -175,122 +163,6 @@ def voted_in_seance(participant_id: int | None, seance_id: int) -> list[int]:
         .where(Vote.participant_id == participant_id, Question.seance_id == seance_id)))
 
 
-# --- moderators ----------------------------------------------------------------------------------
-
-def _moderated(session, question_id: int) -> Question:
-    question = session.get(Question, question_id)
-    if question is None:
-        raise QuestionError("unknown")
-    return question
-
-
-def set_status(question_id: int, status: str, user_id: int) -> Question:
-    """Approve, set aside, mark answered, or put back to pending; audited."""
-    if status not in STATUSES:
-        raise ValueError(status)
-    with write_transaction() as session:
-        question = _moderated(session, question_id)
-        if question.status != status:
-            question.status = status
-            question.status_changed_at = utcnow()
-            if status != "approved":
-                question.pinned = False  # answered or set aside: no longer the one being answered
-            audit.record(session, Action.QUESTION_STATUS, seance_id=question.seance_id, user_id=user_id,
-                         detail=f"#{question.id} → {status}")
-            touch(session, question.seance_id)
-    return question
-
-
-def toggle_pin(question_id: int, user_id: int) -> Question:
-    """Pin the question being answered (approving it if need be), or unpin it.
-    One pinned question per séance: pinning one unpins the other."""
-    with write_transaction() as session:
-        question = _moderated(session, question_id)
-        if question.pinned:
-            question.pinned = False
-            action = Action.UNPIN
-        else:
-            session.execute(update(Question).where(
-                Question.seance_id == question.seance_id, Question.pinned.is_(True)
-            ).values(pinned=False))
-            session.flush()
-            question.pinned = True
-            if question.status != "approved":  # pinned is "being answered": approved, not answered
-                question.status = "approved"
-                question.status_changed_at = utcnow()
-            action = Action.PIN
-        audit.record(session, action, seance_id=question.seance_id, user_id=user_id,
-                     detail=f"#{question.id}")
-        touch(session, question.seance_id)
-    return question
-
-
-class StaleCorrection(Exception):
-    """The question's text changed since the correction form was opened: nothing saved."""
-
-    def __init__(self, current_body: str):
-        super().__init__(current_body)
-        self.current_body = current_body
-
-
-def _same_text(a: str, b: str) -> bool:
-    return normalise_newlines(a).strip() == normalise_newlines(b).strip()
-
-
-def edit_body(question_id: int, body: str, user_id: int, previous_body: str | None = None) -> Question:
-    """Fix a typo; the participant's original text is kept once, for moderators.
-
-    ``previous_body``: the text the correction form showed; if another moderator changed it
-    since, StaleCorrection is raised and nothing changes (None: no check)."""
-    with write_transaction() as session:
-        question = _moderated(session, question_id)
-        if previous_body is not None and not _same_text(previous_body, question.body):
-            raise StaleCorrection(question.body)
-        if body != question.body:
-            if question.original_body is None:
-                question.original_body = question.body
-            question.body = body
-            audit.record(session, Action.QUESTION_EDIT, seance_id=question.seance_id, user_id=user_id,
-                         detail=f"#{question.id}")
-            touch(session, question.seance_id)
-    return question
-
-
-# A written answer as typed (Markdown); a longer one is refused, the text kept in the form.
-MAX_ANSWER_CHARS = 20_000
-
-
-def set_answer(question_id: int, source: str, user_id: int) -> Question:
-    """Add or replace a question's written answer (Markdown, sanitised); audited. Only a
-    question the public sees (approved or answered) can be answered: a pending one is not
-    moderated yet, a set-aside one is not shown anywhere."""
-    source = normalise_newlines(source or "").strip()
-    answer_html = markdown_to_html(source)
-    with write_transaction() as session:
-        question = _moderated(session, question_id)
-        if not question.is_public:
-            raise QuestionError("not_answerable")
-        if answer_html != question.answer_html or source != question.answer_source:
-            action = Action.ANSWER_EDIT if question.answer_html else Action.ANSWER_ADD
-            question.answer_html, question.answer_source = answer_html, source
-            question.answered_at = utcnow()
-            audit.record(session, action, seance_id=question.seance_id, user_id=user_id,
-                         detail=f"#{question.id}")
-            touch(session, question.seance_id)  # the room's lists show it under the question
-    return question
-
-
-def remove_answer(question_id: int, user_id: int) -> Question:
-    with write_transaction() as session:
-        question = _moderated(session, question_id)
-        if question.answer_html is not None:
-            question.answer_html = question.answer_source = question.answered_at = None
-            audit.record(session, Action.ANSWER_REMOVE, seance_id=question.seance_id, user_id=user_id,
-                         detail=f"#{question.id}")
-            touch(session, question.seance_id)
-    return question
-
-
 @dataclass
 class RecordCounts:
     """What became of a séance's questions, in numbers (the public record)."""
@@ -319,25 +191,3 @@ def record_counts(seance_id: int) -> RecordCounts:
         func.coalesce(func.sum(case((Question.status == "pending", 1), else_=0)), 0),
     ).where(Question.seance_id == seance_id, Question.merged_into_id.is_(None))).one()
     return RecordCounts(*(int(n) for n in row))
-
-
-STATUS_ORDER = case({"pending": 0, "approved": 1, "answered": 2, "rejected": 3},
-                    value=Question.status)
-
-
-def queue(seance_id: int) -> list[Question]:
-    """Pending first (oldest first: first asked, first read), then by status, newest first."""
-    return list(db.session.scalars(
-        select(Question).where(Question.seance_id == seance_id).order_by(
-            STATUS_ORDER,
-            case((Question.status == "pending", Question.submitted_at), else_=None),
-            Question.submitted_at.desc(), Question.id.desc())
-    ))
-
-
-def counts(questions: list[Question]) -> dict[str, int]:
-    result = {status: 0 for status in STATUSES}
-    for question in questions:
-        result[question.status] += 1
-    result["received"] = len(questions)
-    return result

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from masterclass.db import write_transaction
 from masterclass.extensions import db
 from masterclass.models import Question, Seance
-from masterclass.questions.services import set_status
+from masterclass.questions.desk import set_status
 
 from .room import moderator, phone, wait_for_polls
 

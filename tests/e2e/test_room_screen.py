@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from masterclass.extensions import db
 from masterclass.models import Question, Seance
-from masterclass.questions.services import set_status, toggle_pin
+from masterclass.questions.desk import set_status, toggle_pin
 
 from .room import wait_for_polls
 
