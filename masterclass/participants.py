@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import String, select, update
+from sqlalchemy import String, update
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.http import dump_cookie
 
@@ -88,15 +88,14 @@ def participant_id_for_write(session) -> int:
     """Inside a write transaction: the visitor's participant id, created on first use; their
     version moves (whatever they write shows on their own pages)."""
     token = current_token()
-    participant_id = session.scalar(select(Participant.id).where(Participant.token == token))
+    participant_id = session.scalar(  # one statement: it runs under the write lock
+        update(Participant).where(Participant.token == token).values(version=Participant.version + 1)
+        .returning(Participant.id).execution_options(synchronize_session=False))
     if participant_id is None:
         participant = Participant(token=token, version=1)
         session.add(participant)
         session.flush()
         participant_id = participant.id
-    else:
-        session.execute(update(Participant).where(Participant.id == participant_id)
-                        .values(version=Participant.version + 1))
     g.pop("participant_own", None)
     return participant_id
 

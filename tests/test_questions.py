@@ -293,6 +293,31 @@ def test_votes_on_unknown_questions_or_closed_seances_are_refused(client, demo):
     assert count(Vote) == 0
 
 
+@pytest.mark.parametrize("change", ["set aside", "closed"])
+def test_a_vote_checked_just_before_a_change_is_refused_by_the_write_itself(client, live, monkeypatch, change):
+    """The checks are read before the write lock; a moderator who sets the question aside or
+    closes the séance in between must still win: the vote is refused, nothing is counted."""
+    question_id = live_question_id(live)
+    read_before = services._refusal
+
+    def moderator_acts_in_between(question):
+        reason = read_before(question)  # the vote was fine when read...
+        with write_transaction() as session:  # ...then a moderator acts before its write
+            if change == "set aside":
+                session.get(Question, question_id).status = "rejected"
+            else:
+                session.get(Seance, live.id).questions_open = False
+        monkeypatch.setattr(services, "_refusal", read_before)
+        return reason
+
+    monkeypatch.setattr(services, "_refusal", moderator_acts_in_between)
+    response = vote(client, question_id, htmx=True)
+    assert response.status_code == {"set aside": 409, "closed": 403}[change]  # as if read after the change
+    db.session.rollback()
+    assert count(Vote) == 0
+    assert db.session.get(Question, question_id).votes_count == 0
+
+
 def test_question_text_is_always_escaped(client, live):
     ask(client, live, body='<img src=x onerror=alert(1)> <b hx-post="/x">?</b>')
     with write_transaction() as session:

@@ -3,7 +3,7 @@ selection, the public record's counts. What moderators do to questions is in des
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 
 from ..db import write_transaction
 from ..extensions import db
@@ -66,27 +66,54 @@ def submit(seance_id: int, body: str, author: str) -> Question:
     return question
 
 
+def _refusal(question: Question | None) -> str | None:
+    """Why a vote for this question is refused, or None."""
+    if question is None or not question.seance.published:
+        return "unknown"
+    if not question.is_public:
+        return "not_public"
+    if not question.seance.questions_open:
+        return "closed"
+    return None
+
+
 def toggle_vote(question_id: int) -> tuple[Question, bool]:
-    """Add or take back this participant's vote; the count changes in SQL, atomically."""
-    with write_transaction() as session:
-        question = session.get(Question, question_id)
-        if question is None or not question.seance.published:
-            raise QuestionError("unknown")
-        if not question.is_public:
-            raise QuestionError("not_public")
-        if not question.seance.questions_open:
-            raise QuestionError("closed")
-        participant_id = participant_id_for_write(session)
-        removed = session.execute(
-            delete(Vote).where(Vote.question_id == question_id, Vote.participant_id == participant_id)
-        ).rowcount
-        if not removed:
-            session.add(Vote(question_id=question_id, participant_id=participant_id))
-        session.execute(
-            update(Question).where(Question.id == question_id)
-            .values(votes_count=Question.votes_count + (-1 if removed else 1))
-        )
-        touch(session, question.seance_id)
+    """Add or take back this participant's vote; the count changes in SQL, atomically.
+
+    The write lock is held for the writes alone: every statement inside it makes every other
+    writer wait, and a worker's threads take turns between statements. What a vote depends on
+    is read before the lock, and the count's UPDATE checks it again in its WHERE clause, so a
+    question set aside or a séance closed meanwhile refuses the vote all the same.
+    """
+    question = db.session.get(Question, question_id)
+    reason = _refusal(question)
+    if reason:
+        raise QuestionError(reason)
+    seance_id = question.seance_id
+    try:
+        with write_transaction() as session:
+            participant_id = participant_id_for_write(session)
+            removed = session.execute(
+                delete(Vote).where(Vote.question_id == question_id, Vote.participant_id == participant_id)
+            ).rowcount
+            if not removed:
+                session.execute(insert(Vote).values(question_id=question_id, participant_id=participant_id))
+            counted = session.execute(
+                update(Question)
+                .where(Question.id == question_id, Question.status.in_(PUBLIC_STATUSES),
+                       Question.merged_into_id.is_(None),
+                       Question.seance_id.in_(select(Seance.id).where(Seance.published.is_(True),
+                                                                      Seance.questions_open.is_(True))))
+                .values(votes_count=Question.votes_count + (-1 if removed else 1))
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not counted:
+                raise QuestionError("changed")  # rolled back: told below what changed
+            touch(session, seance_id)
+    except QuestionError as error:
+        if error.reason != "changed":
+            raise
+        raise QuestionError(_refusal(db.session.get(Question, question_id)) or "unknown") from None
     db.session.refresh(question)
     return question, not removed
 
