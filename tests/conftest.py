@@ -281,3 +281,10 @@ class Auth:
 @pytest.fixture
 def auth(client, make_user):
     return Auth(client, make_user)
+
+
+@pytest.fixture
+def mod(client, auth, demo):
+    """A moderator signed in (the client), the demo séance loaded."""
+    auth.login(role="moderator", email="mod@example.org")
+    return client

@@ -14,11 +14,11 @@ from .helpers import HTMX, csrf_token, fresh, post, soup, text_of, words
 
 
 @pytest.fixture
-def mod(client, auth, demo):
-    auth.login(role="moderator", email="mod@example.org")
+def mod(mod, demo):
+    """The moderator, the demo séance open to questions."""
     with write_transaction() as session:
         session.get(Seance, demo.id).questions_open = True
-    return client
+    return mod
 
 
 def test_queue_shows_pending_first_with_counts(mod, demo, make_question):

@@ -11,20 +11,9 @@ from masterclass.db import write_transaction
 from masterclass.extensions import db
 from masterclass.models import AuditEntry, Fiche, Question, Seance
 
-from .helpers import HTMX, csrf_token, soup, text_of
+from .helpers import HTMX, csrf_token, post, soup, text_of
 
 FRENCH = "Réponse écrite : « œuvre » et cœur,\u202fà l’évidence — ça marche !"
-
-
-@pytest.fixture
-def mod(client, auth, demo):
-    auth.login(role="moderator", email="mod@example.org")
-    return client
-
-
-def post(client, url, htmx=False, **data):
-    return client.post(url, data={**data, "csrf_token": csrf_token(client)},
-                       headers=HTMX if htmx else {})
 
 
 def fresh(model, ident):

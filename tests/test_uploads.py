@@ -13,12 +13,6 @@ from .files import DISGUISED, GOOD, pdf, zip_bomb_docx
 from .helpers import HTMX, csrf_token, soup, text_of, words
 
 
-@pytest.fixture
-def mod(client, auth, demo):
-    auth.login(role="moderator", email="mod@example.org")
-    return client
-
-
 def upload(client, seance, name, data, title="Fiche de test", description="Une description", htmx=False):
     return client.post(
         f"/moderation/seances/{seance.slug}/fiches",
@@ -76,6 +70,22 @@ def test_the_browser_content_type_is_not_trusted(app, mod, demo):
     assert response.status_code == 400
 
 
+def upload_far_too_large(app, client, seance, headers=None):
+    """A 2 MB file posted to the upload form as a browser streams it (the body is not read)."""
+    from flask.testing import EnvironBuilder
+
+    builder = EnvironBuilder(app, f"/moderation/seances/{seance.slug}/fiches", method="POST",
+                             headers=headers or {}, content_type="multipart/form-data",
+                             data={"title": "x", "csrf_token": csrf_token(client),
+                                   "file": (io.BytesIO(pdf("x" * 2_000_000)), "enorme.pdf")})
+    environ = builder.get_environ()
+    try:
+        return client.open(environ)
+    finally:
+        environ["wsgi.input"].close()  # the test client's own temporary body file
+        builder.close()
+
+
 def test_a_too_large_upload_from_a_stranger_gets_the_plain_413_page(make_app):
     from masterclass.demo import load_demo
 
@@ -85,18 +95,7 @@ def test_a_too_large_upload_from_a_stranger_gets_the_plain_413_page(make_app):
         client = app.test_client()
         seance = db.session.scalar(select(Fiche)).seance
         # Far over the limit: refused by Werkzeug before the blueprint checks who is asking.
-        from flask.testing import EnvironBuilder
-
-        builder = EnvironBuilder(app, f"/moderation/seances/{seance.slug}/fiches", method="POST",
-                                 content_type="multipart/form-data",
-                                 data={"title": "x", "csrf_token": csrf_token(client),
-                                       "file": (io.BytesIO(pdf("x" * 2_000_000)), "enorme.pdf")})
-        environ = builder.get_environ()
-        try:
-            response = client.open(environ)
-        finally:
-            environ["wsgi.input"].close()
-            builder.close()
+        response = upload_far_too_large(app, client, seance)
         assert response.status_code == 413 and "Fichier trop volumineux" in text_of(response)
         assert "Modifier la séance" not in text_of(response)  # the moderators' page stays theirs
         db.session.remove()
@@ -120,18 +119,7 @@ def test_too_large_upload_is_413_with_a_french_message_and_kept_fields(make_app,
         assert "Le fichier dépasse la taille maximale de 0.01 Mo." in text_of(response)
         assert soup(response).find(id="fiche-titre")["value"] == "Grosse fiche"
         # Far over the limit: refused by Werkzeug before the body is read.
-        from flask.testing import EnvironBuilder
-
-        builder = EnvironBuilder(app, f"/moderation/seances/{seance.slug}/fiches", method="POST",
-                                 headers=HTMX, content_type="multipart/form-data",
-                                 data={"title": "x", "csrf_token": csrf_token(client),
-                                       "file": (io.BytesIO(pdf("x" * 2_000_000)), "enorme.pdf")})
-        environ = builder.get_environ()
-        try:
-            far = client.open(environ)
-        finally:
-            environ["wsgi.input"].close()  # the test client's own temporary body file
-            builder.close()
+        far = upload_far_too_large(app, client, seance, headers=HTMX)
         assert far.status_code == 413 and "taille maximale" in text_of(far)
         assert stored_files(app) == before
         db.session.remove()
