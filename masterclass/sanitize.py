@@ -2,8 +2,6 @@
 
 import re
 
-import nh3
-
 ALLOWED_TAGS = {
     "p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li",
     "h2", "h3", "h4", "blockquote", "a",
@@ -18,6 +16,8 @@ def clean_html(html: str | None) -> str:
     noreferrer nofollow"."""
     if not html:
         return ""
+    import nh3  # here, not at import: only moderators' writes need it (1.6 MB per web worker)
+
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
