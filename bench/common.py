@@ -13,8 +13,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 WORK = ROOT / ".bench"
-# Exactly the README's production command line.
+# Exactly the README's production command line, and its environment, for both apps.
 GUNICORN_ARGS = ["--workers", "2", "--threads", "4"]
+GUNICORN_ENV = {"MALLOC_ARENA_MAX": "2"}
 SLUG = "seance-developpement-economique-2019-05-16"
 RETURNING_PHONE = "bench-returning-phone-0123456789abcdef"
 MODERATOR = ("bench@example.org", "bench-password-123")
@@ -35,7 +36,7 @@ def log(message: str) -> None:
 class Server:
     def __init__(self, app: str, port: int, env: dict | None = None, cwd: Path = ROOT):
         self.app, self.port, self.cwd = app, port, cwd
-        self.env = {**os.environ, **(env or {})}
+        self.env = {**os.environ, **GUNICORN_ENV, **(env or {})}
         self.url = f"http://127.0.0.1:{port}"
         self.process = None
 

@@ -18,7 +18,17 @@ import shutil
 import sys
 
 import load
-from common import GUNICORN_ARGS, POSTGRESQL, ROOT, WORK, Server, fresh_database, log, project_env
+from common import (
+    GUNICORN_ARGS,
+    GUNICORN_ENV,
+    POSTGRESQL,
+    ROOT,
+    WORK,
+    Server,
+    fresh_database,
+    log,
+    project_env,
+)
 from growth import report_growth
 from load import WRK_SECONDS, pages_under_writes, print_table, side_by_side
 from room import room
@@ -41,7 +51,7 @@ def main() -> int:
         return 2
     WORK.mkdir(exist_ok=True)
     failures = []
-    log(f"machine: {os.cpu_count()} cores; gunicorn {' '.join(GUNICORN_ARGS)} for both apps; "
+    log(f"machine: {os.cpu_count()} cores; {GUNICORN_ENV} gunicorn {' '.join(GUNICORN_ARGS)} for both apps; "
         "wrk -t2 -c16 on loopback, best of 3 runs of 3 s per case and app")
     log(f"database: {'PostgreSQL (' + POSTGRESQL + ')' if POSTGRESQL else 'SQLite'}\n")
     if POSTGRESQL and (options.growth_only or not options.skip_growth):
