@@ -35,8 +35,7 @@ TOKEN_HOLE = hole(CSRF)
 
 class Choice(NamedTuple):
     """What a filler may give instead of a function, for holes that are many and nearly all
-    filled alike (every vote button of a list): the usual filling, and the few that differ.
-    Filled by C-level replaces, not a call per hole."""
+    filled alike (every vote button of a list): the usual filling, and the few that differ."""
     default: str
     differing: dict[str, str]
 
@@ -47,34 +46,30 @@ def register_filler(app, name: str, filler: Callable) -> None:
     app.extensions.setdefault("page_holes", {})[name] = filler
 
 
-NAMES = re.compile(rb"<hole:([a-z-]+)")
-_by_name: dict[bytes, re.Pattern] = {}
-
-
-def _holes_named(name: bytes) -> re.Pattern:
-    if name not in _by_name:
-        _by_name[name] = re.compile(rb"<hole:" + re.escape(name) + rb"(?::[^<>]*)?>")
-    return _by_name[name]
+def _filling(filler) -> Callable[[bytes | None], bytes]:
+    """A hole's argument (bytes or None) -> what goes in its place (bytes)."""
+    if isinstance(filler, Choice):
+        default = filler.default.encode()
+        differing = {arg.encode(): value.encode() for arg, value in filler.differing.items()}
+        return lambda arg: differing.get(arg, default)
+    return lambda arg: filler(arg.decode() if arg is not None else None).encode()
 
 
 def fill(app, body: bytes, visitor: Visitor, csrf_token: Callable[[], str]) -> bytes:
-    """``body`` with every hole filled for ``visitor``."""
+    """``body`` with every hole filled for ``visitor``: one scan of the body (a room's page has
+    a hole per question), each filler made once, on the first of its holes."""
     if b"<hole:" not in body:
         return body
-    fillers, calls = app.extensions.get("page_holes", {}), {}
-    for name in set(NAMES.findall(body)):
-        filler = Choice(csrf_token(), {}) if name == CSRF.encode() else fillers[name.decode()](app, visitor)
-        if isinstance(filler, Choice):
-            for arg, value in filler.differing.items():
-                body = body.replace(b"<hole:%s:%s>" % (name, arg.encode()), value.encode())
-            body = _holes_named(name).sub(filler.default.encode().replace(b"\\", b"\\\\"), body)
-        else:
-            calls[name] = filler
-    if not calls:
-        return body
-
-    def one(match):
-        arg = match.group(2)
-        return calls[match.group(1)](arg.decode() if arg is not None else None).encode()
-
-    return HOLE.sub(one, body)
+    fillers, made = app.extensions.get("page_holes", {}), {}
+    parts = HOLE.split(body)  # text, then (name, argument or None, text) per hole
+    out = [parts[0]]
+    for i in range(1, len(parts), 3):
+        name = parts[i]
+        filling = made.get(name)
+        if filling is None:
+            is_csrf = name == CSRF.encode()
+            filling = made[name] = _filling(Choice(csrf_token(), {}) if is_csrf
+                                            else fillers[name.decode()](app, visitor))
+        out.append(filling(parts[i + 1]))
+        out.append(parts[i + 2])
+    return b"".join(out)
