@@ -73,3 +73,19 @@ def fresh(question_id):
 
     db.session.rollback()
     return db.session.get(Question, question_id)
+
+
+def open_demo() -> str:
+    """The demo loaded and its séance opened to questions (in the app context): its slug."""
+    from sqlalchemy import select
+
+    from masterclass.db import write_transaction
+    from masterclass.demo import load_demo
+    from masterclass.models import Seance
+
+    load_demo()
+    with write_transaction() as session:
+        seance = session.scalar(select(Seance))
+        seance.questions_open = True
+        slug = seance.slug
+    return slug

@@ -202,11 +202,17 @@ def test_logout_ends_the_other_sessions_of_the_account(app, client, auth, make_u
     assert other_device.get("/moderation/").status_code == 302
 
 
+def signed_in(app, email, password):
+    """A browser of its own, signed in."""
+    browser = app.test_client()
+    browser.post("/connexion", data={"email": email, "password": password,
+                                     "csrf_token": csrf_token(browser, "/connexion")})
+    return browser
+
+
 def test_password_reset_by_an_admin_ends_the_sessions(app, client, auth, make_user):
     user, password = make_user(email="anne@example.org")
-    anne = app.test_client()
-    anne.post("/connexion", data={"email": "anne@example.org", "password": password,
-                                  "csrf_token": csrf_token(anne, "/connexion")})
+    anne = signed_in(app, "anne@example.org", password)
     thief = copied_session(app, anne)
     auth.login(role="admin", email="chef@example.org")
     assert admin_post(client, action="reset", user_id=user.id).status_code == 200
@@ -216,9 +222,7 @@ def test_password_reset_by_an_admin_ends_the_sessions(app, client, auth, make_us
 
 def test_deactivation_then_reactivation_does_not_revive_old_sessions(app, client, auth, make_user):
     user, password = make_user(email="anne@example.org")
-    anne = app.test_client()
-    anne.post("/connexion", data={"email": "anne@example.org", "password": password,
-                                  "csrf_token": csrf_token(anne, "/connexion")})
+    anne = signed_in(app, "anne@example.org", password)
     thief = copied_session(app, anne)
     auth.login(role="admin", email="chef@example.org")
     admin_post(client, action="deactivate", user_id=user.id)

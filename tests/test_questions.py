@@ -11,7 +11,7 @@ from masterclass.models import Participant, Question, Seance, Vote
 from masterclass.questions import services
 from masterclass.seances.services import touch
 
-from .helpers import ENGINE, HTMX, csrf_token, soup, text_of, words
+from .helpers import ENGINE, HTMX, csrf_token, open_demo, soup, text_of, words
 
 
 @pytest.fixture
@@ -333,13 +333,7 @@ def test_question_text_is_always_escaped(client, live):
 def test_question_flood_from_one_participant_is_limited_not_the_room(make_app, migrated_db):
     app = make_app(RATELIMIT_ENABLED=True)
     with app.app_context():
-        from masterclass.demo import load_demo
-
-        load_demo()
-        with write_transaction() as session:
-            seance = session.scalar(select(Seance))
-            seance.questions_open = True
-        slug = seance.slug
+        slug = open_demo()
         phone = app.test_client()
         token = csrf_token(phone, f"/seances/{slug}/questions")
         statuses = [phone.post(f"/seances/{slug}/questions",

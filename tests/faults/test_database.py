@@ -6,12 +6,10 @@ import sqlite3
 import pytest
 from sqlalchemy import func, select
 
-from masterclass.db import write_transaction
-from masterclass.demo import load_demo
 from masterclass.extensions import db
-from masterclass.models import Question, Seance
+from masterclass.models import Question
 
-from ..helpers import HTMX, csrf_token, text_of
+from ..helpers import HTMX, csrf_token, open_demo, text_of
 
 # The disk and file faults of a SQLite site (a PostgreSQL server's are its own: see
 # tests/test_postgresql.py for a server going away).
@@ -28,11 +26,7 @@ def site(app_on, disk, tmp_path):
     """The demo séance, open for questions, on a database alone on a small disk."""
     app = app_on(disk.path, tmp_path / "fiches")
     with app.app_context():
-        load_demo()
-        with write_transaction() as session:
-            seance = session.scalar(select(Seance))
-            seance.questions_open = True
-            slug = seance.slug
+        slug = open_demo()
         db.session.execute(db.text("PRAGMA wal_checkpoint(TRUNCATE)"))
         db.session.remove()
     return app, slug

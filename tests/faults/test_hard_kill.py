@@ -17,15 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from masterclass.accounts.services import create_or_update_user
-from masterclass.db import write_transaction
-from masterclass.demo import load_demo
 from masterclass.extensions import db
-from masterclass.models import Seance
 
 from ..files import pdf
+from ..helpers import open_demo
 from ..realserver import Gunicorn, Phone
 
 # The disk and file faults of a SQLite site (a PostgreSQL server's are its own: see
@@ -108,12 +105,8 @@ def upload(phone: Phone, slug: str, title: str, data: bytes):
 
 @pytest.fixture
 def slug(app):
-    load_demo()
+    slug = open_demo()
     create_or_update_user(EMAIL, "moderator", PASSWORD)
-    with write_transaction() as session:
-        seance = session.scalar(select(Seance))
-        seance.questions_open = True
-        slug = seance.slug
     db.session.remove()
     db.engine.dispose()
     return slug

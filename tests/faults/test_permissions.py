@@ -13,12 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from masterclass.accounts.services import create_or_update_user
-from masterclass.db import write_transaction
-from masterclass.demo import load_demo
 from masterclass.extensions import db
-from masterclass.models import Fiche, Seance
+from masterclass.models import Fiche
 
 from ..files import pdf
+from ..helpers import open_demo
 from ..realserver import Gunicorn, Phone
 from .test_hard_kill import EMAIL, PASSWORD, multipart, send
 
@@ -33,12 +32,9 @@ pytestmark = [SQLITE_ONLY, pytest.mark.skipif(
 
 @pytest.fixture
 def site(app):
-    load_demo()
+    slug = open_demo()
     create_or_update_user(EMAIL, "moderator", PASSWORD)
-    with write_transaction() as session:
-        seance = session.scalar(select(Seance))
-        seance.questions_open = True
-    slug, fiche_id = seance.slug, db.session.scalar(select(Fiche.id))
+    fiche_id = db.session.scalar(select(Fiche.id))
     db.session.remove()
     db.engine.dispose()
     return slug, fiche_id
