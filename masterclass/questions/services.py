@@ -114,8 +114,7 @@ def toggle_vote(question_id: int) -> tuple[Question, bool]:
         if error.reason != "changed":
             raise
         raise QuestionError(_refusal(db.session.get(Question, question_id)) or "unknown") from None
-    db.session.refresh(question)
-    return question, not removed
+    return question, not removed  # expired by the commit: its count is read again when shown
 
 
 def live_questions(seance_id: int, sort: str = "votes", limit: int | None = None) -> list[Question]:
