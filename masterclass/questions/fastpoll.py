@@ -12,7 +12,7 @@ from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from ..db import READ_ERRORS, FastReader
-from ..htmx import VARY, fragment_etag
+from ..htmx import VARY, fragment_etag, wants_fragment
 from ..participants import COOKIE
 from ..security import CSP
 from .services import parse_sort
@@ -47,8 +47,7 @@ class ConditionalPoll:
         slug, what = match.groups()
         try:
             if what == "ecran":
-                if (environ.get("HTTP_HX_REQUEST") != "true" or "HTTP_HX_CURRENT_URL" not in environ
-                        or "HTTP_HX_HISTORY_RESTORE_REQUEST" in environ):
+                if not wants_fragment(environ):
                     return None  # the screen page itself, not its fragment
                 row = self.reader.one(SCREEN_SQL, (slug,))
                 variant = ("screen",)
