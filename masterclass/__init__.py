@@ -82,7 +82,8 @@ def create_app(test_config: dict | None = None, *, web_only: bool = False) -> Fl
 
     reader = app.extensions["fast_reader"] = FastReader(
         app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args"))
-    app.wsgi_app = Front(app, ConditionalPoll(app.wsgi_app, reader), reader)
+    # The unchanged poll outside the shared pages' layer: a 304 never costs a page's filling.
+    app.wsgi_app = ConditionalPoll(Front(app, app.wsgi_app, reader), reader)
     inputs.init_app(app)
     static_files.init_app(app, compress=not web_only)  # outermost: a file never reaches the layers above
     if app.config["PROXY_COUNT"]:

@@ -14,7 +14,8 @@ A visitor goes to Flask when anything is not known for sure: another method, a c
 than the session and the participant's, a session holding anything but a CSRF token and
 Flask-Login's mark of an anonymous visitor (a signed-in user, a message waiting), a participant
 with state on a page that is not all holes, a stale stamp. Every input that shapes a page is in
-the key: scheme, host, path, query, htmx or not. SQLite only (the fast reader), like ``questions.fastpoll``.
+the key: scheme, host, path, query, htmx or not. Through the fast reader, like ``questions.fastpoll``
+(which answers the unchanged poll before this layer).
 """
 
 import hashlib

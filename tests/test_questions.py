@@ -246,6 +246,23 @@ def test_unchanged_poll_costs_one_indexed_read(app, client, live):
         assert "Index Scan" in plan and "slug" in plan
 
 
+def test_an_unchanged_poll_from_a_phone_with_cookies_fills_no_page(app, client, live, monkeypatch):
+    """The 304 is answered before the shared pages' layer: a phone that polls every few seconds
+    never costs the filling of a page it will not be sent."""
+    from masterclass import holes
+
+    url = f"/seances/{live.slug}/questions/live"
+    client.get(f"/seances/{live.slug}/questions")  # the phone: a session and a participant cookie
+    for _ in range(2):  # the second answer comes from the layer before Flask, when it keeps pages
+        etag = client.get(url, headers=HTMX).headers["ETag"]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a page was filled for a 304")
+
+    monkeypatch.setattr(holes, "fill", refuse)
+    assert client.get(url, headers={**HTMX, "If-None-Match": etag}).status_code == 304
+
+
 def test_vote_toggles_with_aria_pressed(client, live):
     question_id = live_question_id(live)
     response = vote(client, question_id, htmx=True)
