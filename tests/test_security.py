@@ -1,8 +1,9 @@
 """Security by default: headers, cookies, no third-party request, vendored htmx."""
 
+import gzip
 import hashlib
+import os
 import re
-from pathlib import Path
 
 from .helpers import soup
 
@@ -71,6 +72,39 @@ def test_static_urls_change_with_the_file_so_browsers_keep_files_long(app, clien
     again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and not again.data
 
-    # The version is the file's content: a changed file is a new URL, an unchanged one is kept.
-    digest = hashlib.sha256((Path(app.static_folder) / "css" / "site.css").read_bytes()).hexdigest()[:12]
+    # The version is the content served: a changed file is a new URL, an unchanged one is kept.
+    digest = hashlib.sha256(client.get(url).data).hexdigest()[:12]
     assert url.endswith(f"?v={digest}")
+
+
+def test_our_styles_and_scripts_are_served_minified_and_never_stale(tmp_path):
+    """Phones get the stylesheet and scripts without their comments; a source edited after the
+    last set-up is served as it is (never an older minified copy) until the next set-up."""
+    from flask import Flask
+
+    from masterclass import static_files
+
+    rules = "".join(f"/* rule {n}, for the developers */\n.q-{n} {{\n  margin: 0;\n}}\n" for n in range(50))
+    minified = "".join(f".q-{n}{{margin:0}}" for n in range(50)).encode()
+    source = tmp_path / "static" / "css" / "site.css"
+    source.parent.mkdir(parents=True)
+    source.write_text(rules)
+    (tmp_path / "static" / "js").mkdir()
+    (tmp_path / "static" / "js" / "lib.min.js").write_text("/*! kept */ var a = 1;\n")
+
+    def served(compress: bool, path: str = "/static/css/site.css", **headers) -> tuple[bytes, dict]:
+        app = Flask("site", static_folder=str(tmp_path / "static"), instance_path=str(tmp_path / "instance"))
+        static_files.init_app(app, compress=compress)
+        with app.test_client().get(path, headers=headers) as response:
+            return response.data, response.headers
+
+    assert served(compress=True)[0] == minified
+    assert served(compress=False)[0] == minified  # a web worker serves what the set-up made
+    packed, headers = served(compress=False, **{"Accept-Encoding": "gzip"})
+    assert headers["Content-Encoding"] == "gzip" and gzip.decompress(packed) == minified
+    assert served(compress=True, path="/static/js/lib.min.js")[0] == b"/*! kept */ var a = 1;\n"
+
+    source.write_text("/* edited */\n" + rules)
+    os.utime(source, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns + 10**9))
+    assert served(compress=False)[0].startswith(b"/* edited */")  # not the older copy
+    assert served(compress=True)[0] == minified
