@@ -20,13 +20,22 @@ def normalise_newlines(text: str | None) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n") if isinstance(text, str) else text
 
 
-def paragraphs(text: str | None) -> Markup:
+def paragraphs(text: str | None, block_class: str | None = None) -> Markup:
     """Typed text as HTML paragraphs: a blank line starts a new one, a newline is a line break.
-    The text is escaped; nothing typed becomes markup. Typeset in French (``typography``)."""
+    The text is escaped; nothing typed becomes markup. Typeset in French (``typography``).
+    With ``block_class``, the text's own block: ``<p class=…>`` for one paragraph (a question
+    typed on a phone, nearly always), else ``<div class=…>`` around the paragraphs."""
     text = (normalise_newlines(text) or "").strip()
-    return typo(Markup("".join(  # noqa: S704 (each line is escaped)
-        "<p>" + "<br>".join(str(escape(line)) for line in block.split("\n")) + "</p>"
-        for block in BLANK_LINE.split(text) if block.strip())), i18n.current())
+    blocks = ["<br>".join(str(escape(line)) for line in block.split("\n"))
+              for block in BLANK_LINE.split(text) if block.strip()]
+    if block_class is None:
+        html = "".join(f"<p>{block}</p>" for block in blocks)
+    elif len(blocks) == 1:
+        html = f'<p class="{escape(block_class)}">{blocks[0]}</p>'
+    else:
+        inner = "".join(f"<p>{block}</p>" for block in blocks)
+        html = f'<div class="{escape(block_class)}">{inner}</div>'
+    return typo(Markup(html), i18n.current())  # noqa: S704 (each line is escaped)
 
 
 SIZE_UNITS = {"fr": ("octet", "octets", "Ko", "Mo"), "en": ("byte", "bytes", "KB", "MB")}
