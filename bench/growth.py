@@ -1,9 +1,12 @@
-"""The archive's growth: 100 séances against 10,000, as served and as rendered."""
+"""The archive's growth: 100 séances against 10,000, as served and as rendered.
+
+Three pages: an archive page, a search, and one séance's page (the first generated séance:
+the same slug, questions and votes in both archives, so only the archive around it grows)."""
 
 import shutil
 import time
 
-from common import WORK, Server, flask, fresh_database, log, project_env
+from common import WORK, Server, flask, fresh_database, log, project_env, query
 from load import best_of, wrk
 
 
@@ -23,11 +26,14 @@ def growth(port: int) -> list[dict]:
             log(f"  generated {seances} séances / {questions} questions in "
                 f"{time.monotonic() - started:.0f} s (kept in {cached.name} for the next run)")
             shutil.copy(db, cached)
+        slug = query(db, "SELECT slug FROM seance WHERE slug LIKE 'generee-1-%'")[0][0]
+        pages = (("archive page", "/seances?page=3"), ("search", "/recherche?q=recruter+jeune"),
+                 ("séance page", f"/seances/{slug}"))
         # As served (pages kept per archive change), and rendered on every request: the
         # second is what indexes and pagination alone give, the cost of every cache miss.
         for mode, extra in (("served", {}), ("rendered", {"MASTERCLASS_PAGE_CACHE": "false"})):
             with Server("wsgi:app", port, {**project_env(db), **extra}) as server:
-                for name, path in (("archive page", "/seances?page=3"), ("search", "/recherche?q=recruter+jeune")):
+                for name, path in pages:
                     wrk(server.url + path, seconds=2)  # warm up
                     result = best_of(3, server.url + path)
                     rows.append({"size": f"{seances}/{questions}", "name": name, "mode": mode, **result})
@@ -43,7 +49,7 @@ def report_growth(failures: list) -> None:
     log("\n== Growth: 100 séances / 1 000 questions, then 10 000 / 100 000 ==")
     rows = growth(8703)
     for mode in ("served", "rendered"):
-        for name in ("archive page", "search"):
+        for name in ("archive page", "search", "séance page"):
             small, large = [r for r in rows if r["name"] == name and r["mode"] == mode]
             cost = small["rps"] / large["rps"]
             log(f"{name:<13}{mode:<9} small {small['rps']:>7.0f} req/s p99 {small['p99']:5.1f} ms | "
