@@ -192,7 +192,7 @@ def switch_url(lang: str) -> str:
     from flask import request
 
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
-    return request.path + "?" + urlencode([*args, ("lang", lang)])
+    return request.script_root + request.path + "?" + urlencode([*args, ("lang", lang)])
 
 
 def language_switch() -> Markup:

@@ -91,7 +91,7 @@ def serve(render: Callable, live_slug: str | None = None, overlaid: bool = False
     version = fast_read(SEANCE_VERSION_SQL, (live_slug,)) if live_slug else None
     # One entry per page: what it was rendered from (the stamp) decides whether it is current;
     # a page rendered again replaces its old copy, which no one would ask for again.
-    key = (request.path, request.query_string, is_htmx(), _public_base(), i18n.current())
+    key = (request.script_root, request.path, request.query_string, is_htmx(), _public_base(), i18n.current())
     stamp = (local_now().date(), generation.signature(), version)
     entries = _entries(request.endpoint)
     kept = entries.get(key, stamp)

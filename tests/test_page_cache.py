@@ -233,3 +233,25 @@ def test_a_worker_keeps_one_copy_of_a_page_however_often_it_changes(app, live, m
     app.test_client().get(page)
     assert len(app.extensions["caches"]["pages:questions.participant"]) == 1
     assert len(app.extensions["caches"]["live-lists"]) == 1
+
+
+def test_a_site_reached_under_a_prefix_gets_its_own_links(app, live, make_question):
+    """The same app behind two addresses (a proxy mounting it under /mc, and at the root): every
+    kept page and room list carries the links of the address it was asked at."""
+    question = make_question(live, status="approved")
+    for path in (f"/seances/{live.slug}/questions", f"/seances/{live.slug}/questions/live",
+                 f"/seances/{live.slug}"):
+        for prefix in ("", "/mc", ""):
+            response = app.test_client().get(path, base_url=f"http://localhost{prefix}/")
+            assert response.status_code == 200
+            page = soup(response)
+            links = [a["href"] for a in page.find_all("a", href=True) if a["href"].startswith("/")]
+            assert links and all(link.startswith(f"{prefix}/") for link in links), (path, prefix)
+            if "questions" in path:
+                vote = page.find(id=f"vote-bouton-{question.id}")
+                assert vote["formaction"] == f"{prefix}/questions/{question.id}/vote"
+            if prefix:  # where a form brings the visitor back to
+                backs = [field["value"] for field in page.find_all("input", attrs={"name": "next"})]
+                assert all(back.startswith(f"{prefix}/") for back in backs if back)
+    moderation = app.test_client().get("/moderation/", base_url="http://localhost/mc/")
+    assert moderation.status_code == 302 and moderation.headers["Location"].endswith("next=/mc/moderation/")

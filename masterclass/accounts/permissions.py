@@ -12,7 +12,8 @@ def require_roles(blueprint: Blueprint, *roles: str) -> None:
     @blueprint.before_request
     def _check_role():
         if not current_user.is_authenticated:
-            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+            back = request.script_root + request.full_path.rstrip("?")  # the prefix too, if any
+            return redirect(url_for("accounts.login", next=back))
         if current_user.role not in roles:
             abort(403)
         return None

@@ -9,7 +9,7 @@ change bumps the séance's version, so a list is never stale: it is simply not a
 
 from typing import NamedTuple
 
-from flask import current_app, render_template
+from flask import current_app, render_template, request
 from markupsafe import Markup
 
 from .. import caches, i18n
@@ -22,13 +22,14 @@ VOTED_SQL = "SELECT question_id FROM vote WHERE participant_id = ?"
 
 
 def room_html(seance, sort: str) -> Markup:
-    """The séance's list in this order: one copy per séance and order, kept while its version is."""
+    """The séance's list in this order: one copy per séance, order, language and prefix the
+    site is served under (its links carry it), kept while the séance's version is."""
     def make() -> Markup:
         questions = services.live_questions(seance.id, sort)
         return Markup(render_template("questions/_room.html", seance=seance,  # noqa: S704
                                       questions=questions, sort=sort, token_hole=TOKEN_HOLE))
     return caches.cache(current_app, "live-lists", MAX_ENTRIES).get_or_make(
-        (seance.id, sort, i18n.current()), (seance.version, seance.questions_open), make)
+        (seance.id, sort, i18n.current(), request.script_root), (seance.version, seance.questions_open), make)
 
 
 class MyQuestion(NamedTuple):
