@@ -33,7 +33,6 @@ def wants_fragment(environ) -> bool:
 
 def _fragment(response):
     response.headers["Cache-Control"] = "no-store"
-    response.vary.update(VARY)
     return response
 
 
@@ -49,9 +48,7 @@ def render(page_template: str, partial_template: str, /, *, status: int = 200, e
         return conditional(response, etag) if etag is not None else response
     if page_context is not None:
         context.update(page_context())
-    response = make_response(render_template(page_template, **context), status)
-    response.vary.update(VARY)
-    return response
+    return make_response(render_template(page_template, **context), status)
 
 
 def answer(fragment: Callable, back: str, *, message=None, category: str = "success",
@@ -62,9 +59,7 @@ def answer(fragment: Callable, back: str, *, message=None, category: str = "succ
     if not is_htmx():
         if message is not None:
             flash(str(message), category)
-        response = redirect(back, 303)
-        response.vary.update(VARY)
-        return response
+        return redirect(back, 303)
     response = _fragment(make_response(fragment()))
     return trigger(response, event) if event else response
 
@@ -98,7 +93,8 @@ def conditional(response, etag: str):
 
 
 def init_app(app: Flask) -> None:
-    # Error pages, redirects and whole pages rendered without ``render`` vary too.
+    # The one place ``Vary`` is set: every page, fragment, redirect (its body is HTML) and error
+    # page, whether ``render``/``answer`` made it or not; the layers before Flask copy it.
     @app.after_request
     def _vary(response):
         if response.mimetype == "text/html" or response.status_code == 304:
