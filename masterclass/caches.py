@@ -4,7 +4,9 @@ A cache here is bounded (the least recently used entry goes first, cachetools.LR
 by a worker's threads (one lock), and keeps each entry with its *stamp*: what it was made from
 (a séance's version, the public generation, the day…). An entry is used only while its stamp is
 current, and made again it replaces the old one, so a cache never serves a stale copy and never
-holds more than one copy of a thing. Each cache is named and kept per app
+holds more than one copy of a thing. A value is made once: threads that want the same key and
+stamp while another thread makes it wait for that one (a room's list, ~4 ms to render, is asked
+for by every thread of a worker right after each vote). Each cache is named and kept per app
 (``app.extensions["caches"]``), so tests and the next app in the same process start empty.
 
 Who uses it: ``page_cache`` (one cache per view, so a flood of odd searches never pushes out the
@@ -26,6 +28,8 @@ class StampedCache:
         self.maxsize = maxsize
         self._entries: LRUCache = LRUCache(maxsize)
         self._lock = threading.Lock()
+        self._made = threading.Condition(self._lock)  # a value being made is now kept
+        self._making: set = set()  # (key, stamp) being made by some thread
 
     def entry(self, key: Hashable) -> tuple[Any, Any] | None:
         """(stamp, value) as kept, whether or not the stamp is still current."""
@@ -42,12 +46,28 @@ class StampedCache:
             self._entries[key] = (stamp, value)
 
     def get_or_make(self, key: Hashable, stamp: Any, make: Callable[[], Any]) -> Any:
-        """The current value, made (outside the lock) and kept when missing or stale."""
-        entry = self.entry(key)
-        if entry is not None and entry[0] == stamp:
-            return entry[1]
-        value = make()
-        self.put(key, stamp, value)
+        """The current value, made (outside the lock) and kept when missing or stale; made by
+        one thread at a time, the others waiting for its value."""
+        with self._lock:
+            while True:
+                entry = self._entries.get(key)
+                if entry is not None and entry[0] == stamp:
+                    return entry[1]
+                if (key, stamp) not in self._making:
+                    self._making.add((key, stamp))
+                    break
+                self._made.wait()
+        try:
+            value = make()
+        except BaseException:
+            with self._lock:
+                self._making.discard((key, stamp))
+                self._made.notify_all()  # failed: a waiter makes it (and meets the error itself)
+            raise
+        with self._lock:
+            self._entries[key] = (stamp, value)
+            self._making.discard((key, stamp))
+            self._made.notify_all()
         return value
 
     def __len__(self) -> int:
