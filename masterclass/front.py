@@ -29,6 +29,8 @@ from .generation import SIGNATURE_SQL
 from .htmx import wants_fragment
 from .models_base import local_now
 
+TOKEN_HOLE = str(holes.TOKEN_HOLE)
+TOKEN_HOLE_BYTES = TOKEN_HOLE.encode()
 MARK = "masterclass.front"  # environ: set by page_cache.serve with a page it shares
 MAX_ENTRIES = 512
 VERSION_SQL = "SELECT version FROM seance WHERE slug = ?"
@@ -46,6 +48,9 @@ class Front:
     def __init__(self, app, wsgi_app, reader):
         self.app, self.wsgi_app, self.reader = app, wsgi_app, reader
         self.entries = caches.cache(app, "front", MAX_ENTRIES)
+        # Each page as every newcomer gets it: their own parts filled alike (no votes, no
+        # questions, version 0), the CSRF token still a hole (the one part that is theirs).
+        self.newcomers = caches.cache(app, "front-newcomers", MAX_ENTRIES)
         self._csrf = None
 
     def __call__(self, environ, start_response):
@@ -57,7 +62,7 @@ class Front:
         entry = self.entries.entry(key)
         if entry is not None:
             try:
-                answer = self._answer(entry, environ, start_response)
+                answer = self._answer(key, entry, environ, start_response)
             except READ_ERRORS:
                 answer = None  # let Flask answer (and report) whatever is wrong
             if answer is not None:
@@ -66,7 +71,7 @@ class Front:
 
     # --- answering ----------------------------------------------------------------------------
 
-    def _answer(self, entry, environ, start_response):
+    def _answer(self, key, entry, environ, start_response):
         stamp, (slug, body, headers, overlaid, etag) = entry
         version = self.reader.one(VERSION_SQL, (slug,)) if slug else None
         if etag is not None and version is None:
@@ -99,7 +104,13 @@ class Front:
             session = {**ANONYMOUS_SESSION, **session,
                        field: hashlib.sha1(os.urandom(64)).hexdigest()}  # noqa: S324 (as Flask-WTF)
             set_cookies.append(self._session_cookie(session))
-        body = holes.fill(self.app, body, visitor, lambda: self._csrf_serializer().dumps(session[field]))
+        if visitor.participant_id is None:  # nothing of their own yet: filled as for every newcomer
+            body = self.newcomers.get_or_make(key, stamp, lambda: holes.fill(
+                self.app, body, visitor, lambda: TOKEN_HOLE))
+            if TOKEN_HOLE_BYTES in body:
+                body = body.replace(TOKEN_HOLE_BYTES, self._csrf_serializer().dumps(session[field]).encode())
+        else:
+            body = holes.fill(self.app, body, visitor, lambda: self._csrf_serializer().dumps(session[field]))
         headers = [*headers, ("Content-Length", str(len(body))), *(("Set-Cookie", c) for c in set_cookies)]
         if etag is not None:  # the visitor's own (the same for all when the page has one)
             headers.append(("ETag", f'W/"{etag(version[0], visitor.participant_version)}"'))

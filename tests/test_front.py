@@ -55,6 +55,24 @@ def test_newcomers_each_get_a_page_of_their_own_that_works(app, live, flask_requ
         assert sum(f"La question du téléphone {k} ?" in mine for k in range(4)) == 1
 
 
+def test_newcomers_share_one_filling_and_each_gets_their_own_token_everywhere(app, live, make_question,
+                                                                              flask_requests):
+    """Every newcomer's own parts are filled alike (no vote, no question): filled once per page,
+    then only the CSRF token, wherever the page carries it, is each one's own."""
+    question = make_question(live, status="approved")
+    page = f"/seances/{live.slug}/questions"
+    pages = [soup(app.test_client().get(page)) for _ in range(3)]
+    assert len(flask_requests) == 1
+    tokens = set()
+    for html in pages:
+        token = json.loads(html.body["hx-headers"])["X-CSRFToken"]
+        assert html.find("input", attrs={"name": "csrf_token"})["value"] == token  # the votes' form
+        assert html.find(id=f"vote-bouton-{question.id}")["aria-pressed"] == "false"
+        tokens.add(token)
+    assert len(tokens) == 3
+    assert len(app.extensions["caches"]["front-newcomers"]) == 1
+
+
 def test_what_changes_is_seen_by_the_next_newcomer(app, live, make_question, flask_requests):
     page = f"/seances/{live.slug}"
     pending = make_question(live, body="Une question relue à l’instant ?", status="pending")
