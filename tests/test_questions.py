@@ -263,6 +263,31 @@ def test_an_unchanged_poll_from_a_phone_with_cookies_fills_no_page(app, client, 
     assert client.get(url, headers={**HTMX, "If-None-Match": etag}).status_code == 304
 
 
+def test_after_a_vote_the_room_list_renders_again_only_the_card_that_changed(client, live, monkeypatch):
+    """A vote changes the room's version and so its list; of the list's cards, only the voted
+    question's is rendered again, the others are kept (and its new count is what phones see)."""
+    from masterclass.questions import live_cache
+
+    made = []
+    original = live_cache.card_of
+
+    def counting(question, can_vote, card):
+        return original(question, can_vote, lambda q, v: made.append(q.id) or card(q, v))
+
+    monkeypatch.setattr(live_cache, "card_of", counting)
+    url = f"/seances/{live.slug}/questions/live"
+    first = soup(client.get(url, headers=HTMX))
+    shown = [int(li["id"].removeprefix("q-")) for li in first.select("li[id^=q-]")]
+    assert len(shown) > 3 and sorted(made) == sorted(shown)
+    question_id = int(first.select_one("button.vote")["id"].removeprefix("vote-bouton-"))
+    made.clear()
+    assert vote(client, question_id, htmx=True).status_code == 200
+    after = soup(client.get(url, headers=HTMX))
+    assert made == [question_id]
+    assert after.find(id=f"vote-bouton-{question_id}").find(class_="vote-count").get_text() == str(
+        int(first.find(id=f"vote-bouton-{question_id}").find(class_="vote-count").get_text()) + 1)
+
+
 def test_vote_toggles_with_aria_pressed(client, live):
     question_id = live_question_id(live)
     response = vote(client, question_id, htmx=True)

@@ -18,6 +18,7 @@ from ..htmx import fragment_etag
 from . import bp, services
 
 MAX_ENTRIES = 64
+MAX_CARDS = 2048  # a few rooms' questions (~400 bytes each)
 VOTED_SQL = "SELECT question_id FROM vote WHERE participant_id = ?"
 
 
@@ -27,9 +28,20 @@ def room_html(seance, sort: str) -> Markup:
     def make() -> Markup:
         questions = services.live_questions(seance.id, sort)
         return Markup(render_template("questions/_room.html", seance=seance,  # noqa: S704
-                                      questions=questions, sort=sort, token_hole=TOKEN_HOLE))
+                                      questions=questions, sort=sort, token_hole=TOKEN_HOLE, card_of=card_of))
     return caches.cache(current_app, "live-lists", MAX_ENTRIES).get_or_make(
         (seance.id, sort, i18n.current(), request.script_root), (seance.version, seance.questions_open), make)
+
+
+def card_of(question, can_vote: bool, card) -> Markup:
+    """One question's card in the room's list, as the template's ``card`` macro renders it, kept
+    while everything the card shows is unchanged (its stamp), per language and URL prefix. A
+    phone's own part of it (its vote) is a hole, so a card is the same for everyone."""
+    key = (question.id, can_vote, i18n.current(), request.script_root)
+    stamp = (question.body, question.author, question.status, question.pinned, question.source,
+             question.votes_count, question.answer_html)
+    return caches.cache(current_app, "room-cards", MAX_CARDS).get_or_make(
+        key, stamp, lambda: card(question, can_vote))
 
 
 class MyQuestion(NamedTuple):
