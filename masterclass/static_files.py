@@ -83,6 +83,9 @@ def _minify(files: list[Path], root: Path, built: Path, app: Flask) -> None:
             stat = path.stat()
             os.utime(partial, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the stamp: this source
             os.replace(partial, copy)  # whole or not at all, for a worker starting now
+            # Its old .gz goes: the copy's time is its source's, maybe older than that .gz (a
+            # deployment that keeps files' times), which would then look current.
+            copy.with_name(copy.name + ".gz").unlink(missing_ok=True)
         except OSError as error:  # a read-only instance: the sources are served
             app.logger.warning("static files not minified: %s", error)
             return

@@ -104,7 +104,11 @@ def test_our_styles_and_scripts_are_served_minified_and_never_stale(tmp_path):
     assert headers["Content-Encoding"] == "gzip" and gzip.decompress(packed) == minified
     assert served(compress=True, path="/static/js/lib.min.js")[0] == b"/*! kept */ var a = 1;\n"
 
-    source.write_text("/* edited */\n" + rules)
-    os.utime(source, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns + 10**9))
+    # Edited, and given an older time than the copies (as a deployment keeping files' times can).
+    source.write_text("/* edited */\n" + rules.replace("margin", "padding"))
+    os.utime(source, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns - 100 * 10**9))
     assert served(compress=False)[0].startswith(b"/* edited */")  # not the older copy
-    assert served(compress=True)[0] == minified
+    edited = minified.replace(b"margin", b"padding")
+    assert served(compress=True)[0] == edited
+    packed, _headers = served(compress=False, **{"Accept-Encoding": "gzip"})
+    assert gzip.decompress(packed) == edited  # its compressed copy too
