@@ -29,8 +29,6 @@ from .generation import SIGNATURE_SQL
 from .htmx import wants_fragment
 from .models_base import local_now
 
-TOKEN_HOLE = str(holes.TOKEN_HOLE)
-TOKEN_HOLE_BYTES = TOKEN_HOLE.encode()
 MARK = "masterclass.front"  # environ: set by page_cache.serve with a page it shares
 MAX_ENTRIES = 512
 VERSION_SQL = "SELECT version FROM seance WHERE slug = ?"
@@ -104,13 +102,15 @@ class Front:
             session = {**ANONYMOUS_SESSION, **session,
                        field: hashlib.sha1(os.urandom(64)).hexdigest()}  # noqa: S324 (as Flask-WTF)
             set_cookies.append(self._session_cookie(session))
+        def token() -> str:
+            return self._csrf_serializer().dumps(session[field])
+
         if visitor.participant_id is None:  # nothing of their own yet: filled as for every newcomer
-            body = self.newcomers.get_or_make(key, stamp, lambda: holes.fill(
-                self.app, body, visitor, lambda: TOKEN_HOLE))
-            if TOKEN_HOLE_BYTES in body:
-                body = body.replace(TOKEN_HOLE_BYTES, self._csrf_serializer().dumps(session[field]).encode())
+            shared = self.newcomers.get_or_make(
+                key, stamp, lambda: holes.fill_but_token(self.app, body, visitor))
+            body = holes.fill_token(shared, token)
         else:
-            body = holes.fill(self.app, body, visitor, lambda: self._csrf_serializer().dumps(session[field]))
+            body = holes.fill(self.app, body, visitor, token)
         headers = [*headers, ("Content-Length", str(len(body))), *(("Set-Cookie", c) for c in set_cookies)]
         if etag is not None:  # the visitor's own (the same for all when the page has one)
             headers.append(("ETag", f'W/"{etag(version[0], visitor.participant_version)}"'))

@@ -73,3 +73,15 @@ def fill(app, body: bytes, visitor: Visitor, csrf_token: Callable[[], str]) -> b
         out.append(filling(parts[i + 1]))
         out.append(parts[i + 2])
     return b"".join(out)
+
+
+def fill_but_token(app, body: bytes, visitor: Visitor) -> bytes:
+    """``body`` filled for ``visitor`` except its CSRF holes, left for ``fill_token``: what
+    every newcomer's copy of a page shares (``front`` keeps it once for all of them)."""
+    return fill(app, body, visitor, lambda: str(TOKEN_HOLE))
+
+
+def fill_token(body: bytes, csrf_token: Callable[[], str]) -> bytes:
+    """The CSRF holes ``fill_but_token`` left, filled (the token made only if there is one)."""
+    hole_bytes = str(TOKEN_HOLE).encode()
+    return body.replace(hole_bytes, csrf_token().encode()) if hole_bytes in body else body
